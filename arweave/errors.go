@@ -18,6 +18,9 @@ var (
 	ErrInvalidWallet = errors.New("arweave: invalid wallet")
 	// ErrNotFound is returned by a Store for an id it does not hold.
 	ErrNotFound = errors.New("arweave: not found")
+	// ErrBadCursor is returned by Store.Query and Store.Blocks for an
+	// "after" cursor the store did not issue.
+	ErrBadCursor = errors.New("arweave: bad cursor")
 	// ErrTooLarge is returned when an item or body is over a configured limit.
 	ErrTooLarge = errors.New("arweave: too large")
 )

@@ -42,10 +42,11 @@ type Store interface {
 	Transaction(ctx context.Context, id string) (*Transaction, error)
 
 	// Query answers a GraphQL transactions query: filters are ANDed,
-	// values within one filter ORed.
+	// values within one filter ORed. A cursor the store did not issue
+	// fails with ErrBadCursor.
 	Query(ctx context.Context, q TxQuery) (*TxPage, error)
 
-	// Blocks answers a GraphQL blocks query.
+	// Blocks answers a GraphQL blocks query (ErrBadCursor as Query).
 	Blocks(ctx context.Context, q BlockQuery) (*BlockPage, error)
 
 	// Info returns the network info: the current height and block.

@@ -5,9 +5,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"math/big"
 	"os"
+	"path/filepath"
 
 	"github.com/decred/dcrd/dcrec/secp256k1/v4"
 )
@@ -212,4 +215,24 @@ func SaveWallet(path string, s Signer) error {
 		return fmt.Errorf("arweave: write wallet: %w", err)
 	}
 	return f.Close()
+}
+
+// LoadOrCreateWallet loads the wallet at path, or creates one of type t
+// there (and its directory) if no file exists. Nodes use it for their own
+// wallets on first start.
+func LoadOrCreateWallet(path string, t SignatureType) (Signer, error) {
+	s, err := LoadWallet(path)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return s, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("arweave: create wallet directory: %w", err)
+	}
+	if s, err = GenerateWallet(t); err != nil {
+		return nil, err
+	}
+	if err := SaveWallet(path, s); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
