@@ -203,17 +203,41 @@ func SignDataItem(s Signer, opts ItemOptions) (*DataItem, error) {
 	if len(sig) != sigLen {
 		return nil, fmt.Errorf("arweave: %s signer made a %d-byte signature, want %d", s.Type(), len(sig), sigLen)
 	}
-	size := 2 + sigLen + ownerLen + 1 + len(target) + 1 + len(anchor) + 16 + len(rawTags) + len(opts.Data)
+	return assemble(s.Type(), sig, owner, target, anchor, len(opts.Tags), rawTags, opts.Data)
+}
+
+// NewDataItem lays out an item from its fields (an existing signature
+// included) and parses it; it does not verify the signature. Readers use it
+// to rebuild an item from a gateway's view of it (GraphQL fields and data).
+// Tags are encoded as arbundles encodes them.
+func NewDataItem(t SignatureType, signature, owner, target, anchor []byte, tags []Tag, data []byte) (*DataItem, error) {
+	return assemble(t, signature, owner, target, anchor, len(tags), EncodeTags(tags), data)
+}
+
+// SignatureTypeFor infers the signature type of an item from its owner
+// and signature lengths, for the types that can be verified (GraphQL does
+// not report the type).
+func SignatureTypeFor(ownerLen, sigLen int) (SignatureType, bool) {
+	for _, t := range []SignatureType{SignatureArweave, SignatureED25519, SignatureEthereum} {
+		if s, o, _ := t.layout(); s == sigLen && o == ownerLen {
+			return t, true
+		}
+	}
+	return 0, false
+}
+
+func assemble(t SignatureType, sig, owner, target, anchor []byte, tagCount int, rawTags, data []byte) (*DataItem, error) {
+	size := 2 + len(sig) + len(owner) + 1 + len(target) + 1 + len(anchor) + 16 + len(rawTags) + len(data)
 	b := make([]byte, 0, size)
-	b = binary.LittleEndian.AppendUint16(b, uint16(s.Type()))
+	b = binary.LittleEndian.AppendUint16(b, uint16(t))
 	b = append(b, sig...)
 	b = append(b, owner...)
 	b = appendOptional(b, target)
 	b = appendOptional(b, anchor)
-	b = binary.LittleEndian.AppendUint64(b, uint64(len(opts.Tags)))
+	b = binary.LittleEndian.AppendUint64(b, uint64(tagCount))
 	b = binary.LittleEndian.AppendUint64(b, uint64(len(rawTags)))
 	b = append(b, rawTags...)
-	b = append(b, opts.Data...)
+	b = append(b, data...)
 	return ParseDataItem(b)
 }
 

@@ -1,0 +1,44 @@
+# aogo — run `make run` for a node and demo, `make test` for the whole suite.
+GO       ?= go
+BIN      := bin/aogo
+DATA_DIR ?= .aogo
+LISTEN   ?= 127.0.0.1:4400
+FUZZTIME ?= 30s
+
+.PHONY: all build run test test-go lint bench fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/aogo
+
+# The main job. For now: the embedded Arweave gateway with a demo item.
+run: build
+	./scripts/run-demo.sh $(BIN) $(DATA_DIR) $(LISTEN)
+
+# Everything CI runs: tools and npm peers installed first, then vet, format
+# and every Go test (interop with arbundles, arlocal integration included).
+test: js-deps lint test-go
+
+test-go:
+	$(GO) test -count=1 ./...
+
+lint:
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/js/*')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Benchmarks whose numbers go to docs/benchmarks.md (per-core figures use -cpu 1).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/ ./arweave/embedded/
+
+# Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
+fuzz:
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzParseDataItem$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeTags$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeBundle$$' -fuzztime $(FUZZTIME)
+
+clean:
+	rm -rf bin
+
+include test/js/js.mk
