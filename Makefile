@@ -28,9 +28,11 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './test/js/*')); \
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Benchmarks whose numbers go to docs/benchmarks.md (per-core figures use -cpu 1).
+# Benchmarks whose numbers go to docs/benchmarks.md: codec figures per core
+# (-cpu 1), store figures on the whole machine. Each has a baseline in the run.
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/ ./arweave/embedded/
+	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./arweave/embedded/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 fuzz:

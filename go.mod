@@ -7,6 +7,7 @@ require (
 	github.com/decred/dcrd/dcrec/secp256k1/v4 v4.4.1
 	github.com/everFinance/goar v1.6.3
 	github.com/graph-gophers/graphql-go v1.11.0
+	github.com/oasisprotocol/curve25519-voi v0.0.0-20230904125328-1f23a7beb09a
 	github.com/spf13/cobra v1.10.2
 	golang.org/x/crypto v0.58.0
 )

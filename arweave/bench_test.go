@@ -2,6 +2,10 @@ package arweave
 
 import (
 	"bytes"
+	"crypto"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
 	"testing"
 )
 
@@ -104,5 +108,62 @@ func BenchmarkBundle1000(b *testing.B) {
 			}
 		}
 		itemsPerSecond(b, len(items))
+	})
+}
+
+// BenchmarkVerifyBaseline is what BenchmarkVerify is compared with in
+// docs/benchmarks.md: the standard library's signature check alone on a
+// 48-byte message, without parsing or deep hashing.
+func BenchmarkVerifyBaseline(b *testing.B) {
+	msg := make([]byte, 48)
+	b.Run("arweave-crypto-rsa", func(b *testing.B) {
+		s := testSigners()[SignatureArweave].(*RSASigner)
+		sig, err := s.Sign(msg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		digest := sha256.Sum256(msg)
+		opts := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA256}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if err := rsa.VerifyPSS(&s.key.PublicKey, crypto.SHA256, digest[:], sig, opts); err != nil {
+				b.Fatal(err)
+			}
+		}
+		itemsPerSecond(b, 1)
+	})
+	b.Run("ed25519-crypto-ed25519", func(b *testing.B) {
+		s := testSigners()[SignatureED25519].(*ED25519Signer)
+		sig, _ := s.Sign(msg)
+		pub := s.Owner()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			if !ed25519.Verify(pub, msg, sig) {
+				b.Fatal("verify failed")
+			}
+		}
+		itemsPerSecond(b, 1)
+	})
+}
+
+// BenchmarkVerifier is BenchmarkVerify through a Verifier, whose cache of
+// decompressed ed25519 keys is warm (the signer repeats, as a messenger
+// unit's does).
+func BenchmarkVerifier(b *testing.B) {
+	eachBenchSigner(b, func(b *testing.B, s Signer) {
+		raw := benchItem(b, s).Bytes()
+		v := NewVerifier(0)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			d, err := ParseDataItem(raw)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := v.Verify(d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		itemsPerSecond(b, 1)
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // MinItemSize is the smallest possible data item, as arbundles checks it.
@@ -73,7 +74,33 @@ func (d *DataItem) SignatureData() []byte {
 }
 
 func signatureData(t SignatureType, owner, target, anchor, rawTags, data []byte) [48]byte {
-	return DeepHash([]byte("dataitem"), []byte("1"), []byte(strconv.Itoa(int(t))), owner, target, anchor, rawTags, data)
+	acc := dataItemPrefix(t)
+	return deepHashContinue(acc, owner, target, anchor, rawTags, data)
+}
+
+// dataItemPrefix is the deep-hash accumulator of an item's signature data
+// after its first three, constant, elements ("dataitem", "1", the type),
+// so verification does not hash them again for every item.
+func dataItemPrefix(t SignatureType) [48]byte {
+	switch t {
+	case SignatureArweave:
+		return prefixArweave()
+	case SignatureED25519:
+		return prefixED25519()
+	case SignatureEthereum:
+		return prefixEthereum()
+	}
+	return computeDataItemPrefix(t)
+}
+
+var (
+	prefixArweave  = sync.OnceValue(func() [48]byte { return computeDataItemPrefix(SignatureArweave) })
+	prefixED25519  = sync.OnceValue(func() [48]byte { return computeDataItemPrefix(SignatureED25519) })
+	prefixEthereum = sync.OnceValue(func() [48]byte { return computeDataItemPrefix(SignatureEthereum) })
+)
+
+func computeDataItemPrefix(t SignatureType) [48]byte {
+	return deepHashContinue(deepHashListStart(8), []byte("dataitem"), []byte("1"), []byte(strconv.Itoa(int(t))))
 }
 
 // Verify checks the item's signature.

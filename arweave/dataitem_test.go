@@ -2,8 +2,14 @@ package arweave
 
 import (
 	"bytes"
+	"crypto"
+	cryptorand "crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"math/big"
+	mathrand "math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -258,5 +264,96 @@ func TestBundleRoundTrip(t *testing.T) {
 		if _, err := DecodeBundle(b); !errors.Is(err, ErrMalformed) {
 			t.Errorf("%s: err = %v", name, err)
 		}
+	}
+}
+
+// TestVerifyRSAMatchesStdlib checks the math/big RSA-PSS verifier against
+// crypto/rsa on valid signatures of every salt length class and on
+// corrupted signatures, messages and keys.
+func TestVerifyRSAMatchesStdlib(t *testing.T) {
+	s := testSigners()[SignatureArweave].(*RSASigner)
+	pub := &s.key.PublicKey
+	rng := mathrand.New(mathrand.NewPCG(1, 2))
+	for i := 0; i < 60; i++ {
+		msg := make([]byte, 48)
+		for j := range msg {
+			msg[j] = byte(rng.IntN(256))
+		}
+		salt := []int{0, 20, 32, 100, rsa.PSSSaltLengthAuto}[i%5]
+		digest := sha256.Sum256(msg)
+		sig, err := rsa.SignPSS(cryptorand.Reader, s.key, crypto.SHA256, digest[:], &rsa.PSSOptions{SaltLength: salt, Hash: crypto.SHA256})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owner := s.Owner()
+		switch i % 4 {
+		case 1:
+			sig[rng.IntN(len(sig))] ^= byte(1 + rng.IntN(255))
+		case 2:
+			msg[rng.IntN(len(msg))] ^= 1
+		case 3:
+			owner = append([]byte(nil), owner...)
+			owner[rng.IntN(len(owner))] ^= 1
+		}
+		want := rsa.VerifyPSS(&rsa.PublicKey{N: new(big.Int).SetBytes(owner), E: pub.E}, crypto.SHA256, sha256Sum(msg), sig,
+			&rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto, Hash: crypto.SHA256}) == nil
+		got := verifyRSA(owner, msg, sig) == nil
+		if got != want {
+			t.Fatalf("case %d (salt %d, mutation %d): ours %v, crypto/rsa %v", i, salt, i%4, got, want)
+		}
+		if i%4 == 0 && !got {
+			t.Fatalf("case %d: a valid signature was rejected", i)
+		}
+	}
+	for _, bad := range [][]byte{nil, make([]byte, 512), bytes.Repeat([]byte{0xff}, 512), make([]byte, 511)} {
+		if verifyRSA(s.Owner(), make([]byte, 48), bad) == nil {
+			t.Fatalf("accepted a %d-byte junk signature", len(bad))
+		}
+	}
+}
+
+func sha256Sum(b []byte) []byte { h := sha256.Sum256(b); return h[:] }
+
+// TestVerifierAgreesWithVerify: the caching Verifier accepts and rejects
+// exactly what (*DataItem).Verify does, for every type, including after
+// its cache has been emptied.
+func TestVerifierAgreesWithVerify(t *testing.T) {
+	v := NewVerifier(2)
+	others := []Signer{}
+	for i := 0; i < 3; i++ {
+		s, err := GenerateWallet(SignatureED25519)
+		if err != nil {
+			t.Fatal(err)
+		}
+		others = append(others, s)
+	}
+	signers := append([]Signer{testSigners()[SignatureArweave], testSigners()[SignatureEthereum]}, others...)
+	for round := 0; round < 3; round++ {
+		for _, s := range signers {
+			item, err := SignDataItem(s, ItemOptions{Tags: vectorTags, Data: []byte{byte(round)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, mutate := range []bool{false, true} {
+				b := append([]byte(nil), item.Bytes()...)
+				if mutate {
+					b[len(b)-1] ^= 1
+				}
+				d, err := ParseDataItem(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, got := d.Verify(), v.Verify(d)
+				if (want == nil) != (got == nil) || (got == nil) == mutate {
+					t.Fatalf("%s mutated=%v: Verify %v, Verifier %v", s.Type(), mutate, want, got)
+				}
+				if got != nil && !errors.Is(got, ErrInvalidSignature) {
+					t.Fatalf("rejection without sentinel: %v", got)
+				}
+			}
+		}
+	}
+	if n := len(v.mu.keys); n > 2 {
+		t.Fatalf("cache holds %d keys, bound is 2", n)
 	}
 }

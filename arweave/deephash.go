@@ -12,7 +12,17 @@ import (
 // elements starts from SHA384("list"+n) and folds each element's hash in with
 // acc = SHA384(acc || hash(element)).
 func DeepHash(chunks ...[]byte) [48]byte {
-	acc := sha512.Sum384([]byte("list" + strconv.Itoa(len(chunks))))
+	return deepHashContinue(deepHashListStart(len(chunks)), chunks...)
+}
+
+// deepHashListStart is the accumulator of a list of n elements before any
+// element is folded in.
+func deepHashListStart(n int) [48]byte {
+	return sha512.Sum384([]byte("list" + strconv.Itoa(n)))
+}
+
+// deepHashContinue folds chunks into a list accumulator.
+func deepHashContinue(acc [48]byte, chunks ...[]byte) [48]byte {
 	var buf [96]byte
 	for _, c := range chunks {
 		h := deepHashBlob(c)

@@ -3,7 +3,14 @@ package arweave
 import (
 	"crypto/ed25519"
 	"fmt"
+
+	voi "github.com/oasisprotocol/curve25519-voi/primitives/ed25519"
 )
+
+// stdlibVerify makes curve25519-voi accept exactly what crypto/ed25519
+// accepts (cofactorless verification, canonical s, any A and R encodings
+// the standard library allows), so switching verifiers changes no verdict.
+var stdlibVerify = &voi.Options{Verify: voi.VerifyOptionsStdLib}
 
 // ED25519Signer signs with an ed25519 key (signature type 2).
 type ED25519Signer struct {
@@ -36,7 +43,9 @@ func verifyED25519(owner, message, signature []byte) error {
 	if len(owner) != ed25519.PublicKeySize {
 		return fmt.Errorf("%w: ed25519 owner is %d bytes", ErrInvalidSignature, len(owner))
 	}
-	if !ed25519.Verify(owner, message, signature) {
+	// NB: curve25519-voi verifies ~20% faster than crypto/ed25519 here
+	// (docs/benchmarks.md); signing stays on the standard library.
+	if !voi.VerifyWithOptions(voi.PublicKey(owner), message, signature, stdlibVerify) {
 		return fmt.Errorf("%w: ed25519", ErrInvalidSignature)
 	}
 	return nil

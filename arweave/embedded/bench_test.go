@@ -2,8 +2,11 @@ package embedded
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
 	"testing"
+
+	"github.com/cockroachdb/pebble"
 
 	"github.com/aogo-dev/aogo/arweave"
 )
@@ -125,4 +128,44 @@ func fillStore(b *testing.B, s *Store, n int) []string {
 	}
 	put(b, s, batch...)
 	return ids
+}
+
+// BenchmarkPebbleBaseline is the floor BenchmarkPut is compared with in
+// docs/benchmarks.md: the same 100 items' bytes written to a bare pebble
+// database as one synced batch, keyed by id, with no index at all.
+func BenchmarkPebbleBaseline(b *testing.B) {
+	db, err := pebble.Open(b.TempDir(), &pebble.Options{Logger: quietPebbleLogger{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	f := newFakeSigner(1)
+	target := arweave.B64(make([]byte, 32))
+	batch := make([]*arweave.DataItem, 100)
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		for i := range batch {
+			batch[i] = fakeItem(b, f, target)
+		}
+		b.StartTimer()
+		wb := db.NewBatch()
+		for _, it := range batch {
+			if err := wb.Set([]byte(it.ID()), it.Bytes(), nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := wb.Commit(pebble.Sync); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*len(batch))/b.Elapsed().Seconds(), "items/s")
+}
+
+type quietPebbleLogger struct{}
+
+func (quietPebbleLogger) Infof(string, ...any)  {}
+func (quietPebbleLogger) Errorf(string, ...any) {}
+func (quietPebbleLogger) Fatalf(format string, args ...any) {
+	panic(fmt.Sprintf(format, args...))
 }

@@ -47,6 +47,8 @@ type Gateway struct {
 	log     *slog.Logger
 	schema  *graphql.Schema
 	mux     *http.ServeMux
+	// verifier checks POST /tx items, caching the keys of repeat signers.
+	verifier *arweave.Verifier
 }
 
 var _ http.Handler = (*Gateway)(nil)
@@ -54,7 +56,7 @@ var _ http.Handler = (*Gateway)(nil)
 // New returns a gateway over store. The store is used as it is: the gateway
 // never closes it.
 func New(store arweave.Store, cfg Config) *Gateway {
-	g := &Gateway{store: store, maxItem: cfg.MaxItemBytes, log: cfg.Logger}
+	g := &Gateway{store: store, maxItem: cfg.MaxItemBytes, log: cfg.Logger, verifier: arweave.NewVerifier(0)}
 	if g.maxItem <= 0 {
 		g.maxItem = DefaultMaxItemBytes
 	}

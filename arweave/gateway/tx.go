@@ -225,7 +225,7 @@ func (g *Gateway) postTx(w http.ResponseWriter, r *http.Request) {
 		g.reject(w, r, err)
 		return
 	}
-	if err := verifyItem(item, 0); err != nil {
+	if err := g.verifyItem(item, 0); err != nil {
 		g.reject(w, r, err)
 		return
 	}
@@ -256,8 +256,8 @@ func (g *Gateway) reject(w http.ResponseWriter, r *http.Request, err error) {
 // ANS-104 bundle, the layout and signature of every nested item. The store
 // indexes nested items without checking them (Store.PutItems), so the
 // gateway, being the edge, must.
-func verifyItem(item *arweave.DataItem, depth int) error {
-	if err := item.Verify(); err != nil {
+func (g *Gateway) verifyItem(item *arweave.DataItem, depth int) error {
+	if err := g.verifier.Verify(item); err != nil {
 		return err
 	}
 	if !arweave.IsBundle(item.Tags) {
@@ -271,7 +271,7 @@ func verifyItem(item *arweave.DataItem, depth int) error {
 		return fmt.Errorf("item %s is tagged as an ANS-104 bundle: %w", item.ID(), err)
 	}
 	for i, n := range nested {
-		if err := verifyItem(n, depth+1); err != nil {
+		if err := g.verifyItem(n, depth+1); err != nil {
 			return fmt.Errorf("bundle %s item %d: %w", item.ID(), i, err)
 		}
 	}
