@@ -5,7 +5,6 @@ package arweave
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"testing"
@@ -87,27 +86,4 @@ func TestGoldenItemLayoutAndDeepHash(t *testing.T) {
 	}
 }
 
-// hashChain is the SU hash chain step of protocol.md 4.6, kept here only to
-// check the vector; the scheduler owns the real one.
-func hashChain(t *testing.T, parts ...string) string {
-	h := sha256.New()
-	for _, p := range parts {
-		b, err := DecodeID(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.Write(b)
-	}
-	return B64(h.Sum(nil))
-}
-
-func TestGoldenHashChain(t *testing.T) {
-	const pid = "V4iZaXaryQ3eeCDB_2ZS4WmET6DTm35QukI6dNEhQPm"
-	seed := hashChain(t, pid)
-	if seed != "wJ7ezwfl0t66nDH5Y3ha8GZcA1NWYJJH_tEuomRONNw" {
-		t.Fatalf("seed %s", seed)
-	}
-	if got := hashChain(t, "VFRlw0hbk1-nlAbJ2DbMmwqGV8u6rWgrFYJWjm1mBMj", seed); got != "kTQpyOX0GT2gYffNuj9rHsOCVVKDU6-vwfx5VoJr2C8" {
-		t.Fatalf("chain %s", got)
-	}
-}
+// The hash chain vector of protocol.md 1.4 is checked in internal/ao.

@@ -302,15 +302,18 @@ func (s *Store) Query(ctx context.Context, q arweave.TxQuery) (*arweave.TxPage, 
 	return s.query(ctx, q)
 }
 
+// gqlConnection is a GraphQL connection (transactions or blocks) of nodes N.
+type gqlConnection[N any] struct {
+	PageInfo gqlPageInfo `json:"pageInfo"`
+	Edges    []struct {
+		Cursor string `json:"cursor"`
+		Node   N      `json:"node"`
+	} `json:"edges"`
+}
+
 func (s *Store) query(ctx context.Context, q arweave.TxQuery) (*arweave.TxPage, error) {
 	var data struct {
-		Transactions struct {
-			PageInfo gqlPageInfo `json:"pageInfo"`
-			Edges    []struct {
-				Cursor string         `json:"cursor"`
-				Node   gqlTransaction `json:"node"`
-			} `json:"edges"`
-		} `json:"transactions"`
+		Transactions gqlConnection[gqlTransaction] `json:"transactions"`
 	}
 	if err := s.graphql(ctx, buildTxQuery(q), &data); err != nil {
 		return nil, badCursor(err, q.After)
@@ -329,11 +332,7 @@ func (s *Store) query(ctx context.Context, q arweave.TxQuery) (*arweave.TxPage, 
 // node returns the GraphQL node of one id, or arweave.ErrNotFound.
 func (s *Store) node(ctx context.Context, id string) (*gqlTransaction, error) {
 	var data struct {
-		Transactions struct {
-			Edges []struct {
-				Node gqlTransaction `json:"node"`
-			} `json:"edges"`
-		} `json:"transactions"`
+		Transactions gqlConnection[gqlTransaction] `json:"transactions"`
 	}
 	if err := s.graphql(ctx, buildTxQuery(arweave.TxQuery{IDs: []string{id}, First: 1}), &data); err != nil {
 		return nil, err
@@ -367,13 +366,7 @@ func (s *Store) Blocks(ctx context.Context, q arweave.BlockQuery) (*arweave.Bloc
 
 func (s *Store) blocks(ctx context.Context, q arweave.BlockQuery) (*arweave.BlockPage, error) {
 	var data struct {
-		Blocks struct {
-			PageInfo gqlPageInfo `json:"pageInfo"`
-			Edges    []struct {
-				Cursor string   `json:"cursor"`
-				Node   gqlBlock `json:"node"`
-			} `json:"edges"`
-		} `json:"blocks"`
+		Blocks gqlConnection[gqlBlock] `json:"blocks"`
 	}
 	if err := s.graphql(ctx, buildBlockQuery(q), &data); err != nil {
 		return nil, badCursor(err, q.After)
