@@ -36,9 +36,9 @@ bench:
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 fuzz:
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzParseDataItem$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeTags$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeBundle$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzParseDataItem$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeTags$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 
 clean:
 	rm -rf bin
