@@ -198,13 +198,8 @@ func decodeAnchor(s string) []byte {
 // Only the filters q sets are sent: an explicit null would replace the
 // schema's defaults.
 func buildTxQuery(q arweave.TxQuery) gqlRequest {
-	var params, args []string
-	vars := map[string]any{}
-	add := func(name, typ string, v any) {
-		params = append(params, "$"+name+": "+typ)
-		args = append(args, name+": $"+name)
-		vars[name] = v
-	}
+	a := newGQLArgs()
+	add := a.add
 	if len(q.IDs) > 0 {
 		add("ids", "[ID!]", q.IDs)
 	}
@@ -231,42 +226,48 @@ func buildTxQuery(q arweave.TxQuery) gqlRequest {
 	if q.MinHeight != nil || q.MaxHeight != nil {
 		add("block", "BlockFilter", heightFilter(q.MinHeight, q.MaxHeight))
 	}
-	add("first", "Int", arweave.PageSize(q.First))
-	if q.After != "" {
-		add("after", "String", q.After)
-	}
-	add("sort", "SortOrder", sortName(q.Sort))
-	return gqlRequest{
-		Query: "query Transactions(" + strings.Join(params, ", ") + ") { transactions(" + strings.Join(args, ", ") +
-			") { pageInfo { hasNextPage } edges { cursor node { " + txFields + " } } } }",
-		Variables: vars,
-	}
+	return a.connection("Transactions", "transactions", txFields, q.First, q.After, q.Sort)
 }
 
 // buildBlockQuery writes q as a GraphQL blocks query with variables.
 func buildBlockQuery(q arweave.BlockQuery) gqlRequest {
-	var params, args []string
-	vars := map[string]any{}
-	add := func(name, typ string, v any) {
-		params = append(params, "$"+name+": "+typ)
-		args = append(args, name+": $"+name)
-		vars[name] = v
-	}
+	a := newGQLArgs()
 	if len(q.IDs) > 0 {
-		add("ids", "[ID!]", q.IDs)
+		a.add("ids", "[ID!]", q.IDs)
 	}
 	if q.MinHeight != nil || q.MaxHeight != nil {
-		add("height", "BlockFilter", heightFilter(q.MinHeight, q.MaxHeight))
+		a.add("height", "BlockFilter", heightFilter(q.MinHeight, q.MaxHeight))
 	}
-	add("first", "Int", arweave.PageSize(q.First))
-	if q.After != "" {
-		add("after", "String", q.After)
+	return a.connection("Blocks", "blocks", blockFields, q.First, q.After, q.Sort)
+}
+
+// gqlArgs collects the arguments of one GraphQL field, each passed as a
+// variable ($name) so that values need no escaping.
+type gqlArgs struct {
+	params, args []string
+	vars         map[string]any
+}
+
+func newGQLArgs() *gqlArgs { return &gqlArgs{vars: map[string]any{}} }
+
+func (a *gqlArgs) add(name, typ string, v any) {
+	a.params = append(a.params, "$"+name+": "+typ)
+	a.args = append(a.args, name+": $"+name)
+	a.vars[name] = v
+}
+
+// connection adds the paging arguments and writes the query of a
+// connection field (transactions or blocks) selecting fields on each node.
+func (a *gqlArgs) connection(op, field, fields string, first int, after string, sort arweave.SortOrder) gqlRequest {
+	a.add("first", "Int", arweave.PageSize(first))
+	if after != "" {
+		a.add("after", "String", after)
 	}
-	add("sort", "SortOrder", sortName(q.Sort))
+	a.add("sort", "SortOrder", sortName(sort))
 	return gqlRequest{
-		Query: "query Blocks(" + strings.Join(params, ", ") + ") { blocks(" + strings.Join(args, ", ") +
-			") { pageInfo { hasNextPage } edges { cursor node { " + blockFields + " } } } }",
-		Variables: vars,
+		Query: "query " + op + "(" + strings.Join(a.params, ", ") + ") { " + field + "(" + strings.Join(a.args, ", ") +
+			") { pageInfo { hasNextPage } edges { cursor node { " + fields + " } } } }",
+		Variables: a.vars,
 	}
 }
 
