@@ -18,7 +18,7 @@ run: build
 
 # Everything CI runs: tools and npm peers installed first, then vet, format
 # and every Go test (interop with arbundles, arlocal integration included).
-test: js-deps lint test-go
+test: js-deps test-modules lint test-go
 
 test-go:
 	$(GO) test -count=1 ./...
@@ -44,3 +44,4 @@ clean:
 	rm -rf bin
 
 include test/js/js.mk
+include vm/testdata/modules.mk

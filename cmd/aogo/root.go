@@ -25,6 +25,7 @@ func newRootCommand() *cobra.Command {
 		newWalletCommand(),
 		newItemCommand(),
 		newGatewayCommand(&g),
+		newVMCommand(&g),
 	)
 	return root
 }

@@ -1,0 +1,53 @@
+// Package wasmbin decodes WebAssembly binaries at the section level and
+// rewrites them for the vm, before wazero compiles them. There are three
+// rewrites:
+//
+//   - Meter instruments every function with gas accounting, exactly as
+//     @permaweb/wasm-metering (what ao-loader runs for the "-metering"
+//     Module-Formats) does, or as aogo's own safety budget with a minimum
+//     charge per block (MeterConfig.MinCost).
+//   - ExportGlobals exports every global, so that snapshots of a Go guest
+//     can capture and restore its stack and goroutine pointers.
+//   - Rename renames imports and exports.
+//
+// Decode keeps every section as the input bytes and decodes only what the
+// rewrites need, so a rewrite changes only the sections it must, and
+// Decode followed by Encode returns the input byte for byte. No input makes
+// this package panic: malformed binaries give errors that wrap ErrMalformed
+// (or ErrUnsupported) and say where.
+//
+// # Usage
+//
+//	bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{MeterType: wasmbin.I32})
+//	bin, names, err := wasmbin.ExportGlobals(bin, "aogo.global.")
+//	bin, err = wasmbin.Rename(bin, map[wasmbin.ImportName]wasmbin.ImportName{
+//		{Module: "metering", Name: "usegas"}: {Module: "aogo", Name: "usegas"},
+//	}, nil)
+//
+// # Why port the metering pass instead of running the npm package?
+//
+// Gas decides whether a message runs out of gas, so every CU must count
+// it identically; the count comes from the instrumentation, so the port
+// must insert the same charges at the same places. The differential test
+// (TestMeterMatchesReference) runs the copy bundled in ao-loader on the
+// same inputs and requires the same bytes. The port takes milliseconds
+// where the npm package takes seconds on a 500 KB module, and needs no
+// JavaScript at run time.
+//
+// # Why does Meter's output differ from the reference in the name section?
+//
+// The reference keeps custom sections as opaque bytes, so after it shifts
+// function indices by one, every function name in a "name" section labels
+// the previous function. Meter renumbers function, local and label names
+// too. Names do not affect execution, and so not gas.
+//
+// # Why do instructions the reference cannot decode cost nothing?
+//
+// The reference decodes with @permaweb/wasm-json-toolkit, which knows the
+// MVP opcodes and sign extension only and rejects any module using others
+// (SIMD, bulk memory, saturating truncation, reference types, tail calls).
+// Such a module has no reference gas to match. Meter accepts it, prices
+// the unknown instructions like the names its cost table does not list (0),
+// and ends a block after those that branch, so that blocks stay straight
+// lines. MinCost is what keeps a budget meaningful whatever the prices.
+package wasmbin

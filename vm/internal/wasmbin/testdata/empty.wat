@@ -1,0 +1,2 @@
+;; empty.wat: no sections at all; the reference leaves it unchanged.
+(module)

@@ -1,0 +1,5 @@
+//go:build darwin || freebsd
+
+package vm
+
+const mapNoReserve = 0

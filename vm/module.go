@@ -1,0 +1,255 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	"github.com/aogo-dev/aogo/vm/internal/wasmbin"
+)
+
+// Module is a compiled module, shared by every process that runs it.
+type Module struct {
+	rt       *Runtime
+	id       string
+	spec     *formatSpec
+	compiled wazero.CompiledModule
+
+	// hosts are the host modules the module imports from, instantiated
+	// once and shared by every instance (per-instance state reaches host
+	// functions through the context).
+	hosts map[string]api.Module
+	// meter is the gas counter import's parameter type (0: not metered);
+	// budget says the module was instrumented with aogo's budget counter.
+	meter  api.ValueType
+	budget bool
+	// globals are the exported names of every global, in index order
+	// (native format: snapshots carry them).
+	globals []string
+	// initialPages is the module's initial memory size.
+	initialPages uint32
+}
+
+// ID is the module's id.
+func (m *Module) ID() string { return m.id }
+
+// Format is the module's format.
+func (m *Module) Format() Format { return m.spec.format }
+
+func badModule(id string, format string, args ...any) error {
+	return fmt.Errorf("vm: module %s: %w: %s", id, ErrBadModule, fmt.Sprintf(format, args...))
+}
+
+// compile rewrites the binary as its format needs, compiles it and checks
+// that the vm can run it.
+func (r *Runtime) compile(ctx context.Context, ms ModuleSpec) (*Module, error) {
+	spec, err := lookupFormat(ms.Format)
+	if err != nil {
+		return nil, fmt.Errorf("vm: module %s: %w", ms.ID, err)
+	}
+	bin := ms.Binary
+	if len(bin) < 8 || string(bin[:4]) != "\x00asm" {
+		return nil, badModule(ms.ID, "not a WebAssembly binary")
+	}
+	m := &Module{rt: r, id: ms.ID, spec: spec, hosts: map[string]api.Module{}}
+
+	if spec.loaderMeters {
+		// The reference meters the module as published (before any
+		// lowering), so gas counts the module's own instructions.
+		mt := wasmbin.I32
+		if spec.wasm64 {
+			mt = wasmbin.I64
+		}
+		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{MeterType: mt}); err != nil {
+			return nil, badModule(ms.ID, "metering: %v", err)
+		}
+	}
+	if spec.wasm64 {
+		if bin, err = r.lower.lower(ctx, bin); err != nil {
+			return nil, fmt.Errorf("vm: module %s: %w", ms.ID, err)
+		}
+	}
+	decoded, err := wasmbin.Decode(bin)
+	if err != nil {
+		return nil, badModule(ms.ID, "%v", err)
+	}
+	metered := false
+	for _, imp := range decoded.Imports() {
+		if imp.Module == meteringModule && imp.Name == meteringField {
+			metered = true
+		}
+	}
+	if !metered {
+		// aogo's own safety budget: an unmetered module still cannot loop
+		// forever. It charges at least one unit per block and loop turn.
+		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{
+			MeterType: wasmbin.I64, Module: budgetModule, Field: budgetField, MinCost: 1,
+		}); err != nil {
+			return nil, badModule(ms.ID, "instruction budget: %v", err)
+		}
+		m.budget = true
+	}
+	if spec.native {
+		if bin, m.globals, err = wasmbin.ExportGlobals(bin, globalExportPrefix); err != nil {
+			return nil, badModule(ms.ID, "export globals: %v", err)
+		}
+	}
+
+	compiled, err := r.wz.CompileModule(ctx, bin)
+	if err != nil {
+		return nil, badModule(ms.ID, "%v", err)
+	}
+	m.compiled = compiled
+	if err := m.check(); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, err
+	}
+	if err := m.bindHosts(ctx); err != nil {
+		_ = compiled.Close(ctx)
+		return nil, err
+	}
+	return m, nil
+}
+
+const globalExportPrefix = "aogo.global."
+
+// check refuses a module that lacks what its format needs.
+func (m *Module) check() error {
+	exports := m.compiled.ExportedFunctions()
+	need := []string{"handle"}
+	if m.spec.native {
+		need = append(need, "ao_alloc", "ao_free", "_initialize")
+	}
+	for _, name := range need {
+		if _, ok := exports[m.spec.exportName(name)]; !ok {
+			return badModule(m.id, "it does not export %q, which format %s requires", m.spec.exportName(name), m.spec.format)
+		}
+	}
+	if m.spec.native {
+		def := exports["handle"]
+		if !sameTypes(def.ParamTypes(), api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32, api.ValueTypeI32) ||
+			!sameTypes(def.ResultTypes(), api.ValueTypeI64) {
+			return badModule(m.id, "handle must be (i32, i32, i32, i32) -> i64 in format %s", m.spec.format)
+		}
+	}
+	mems := m.compiled.ExportedMemories()
+	if len(mems) == 0 {
+		return badModule(m.id, "it exports no memory")
+	}
+	if len(m.compiled.ImportedMemories()) > 0 {
+		return badModule(m.id, "it imports its memory; AO modules define their own")
+	}
+	for _, mem := range mems {
+		m.initialPages = mem.Min()
+	}
+	return nil
+}
+
+func sameTypes(got []api.ValueType, want ...api.ValueType) bool {
+	if len(got) != len(want) {
+		return false
+	}
+	for i := range got {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// bindHosts builds, for every module the guest imports from, a host module
+// exporting exactly the imported functions with the imported signatures, and
+// refuses imports the vm does not provide.
+func (m *Module) bindHosts(ctx context.Context) error {
+	byModule := map[string][]api.FunctionDefinition{}
+	var order []string
+	for _, def := range m.compiled.ImportedFunctions() {
+		mod, _, _ := def.Import()
+		if _, ok := byModule[mod]; !ok {
+			order = append(order, mod)
+		}
+		byModule[mod] = append(byModule[mod], def)
+	}
+	var missing []string
+	for _, modName := range order {
+		defs := byModule[modName]
+		switch modName {
+		case meteringModule, budgetModule:
+			for _, def := range defs {
+				_, name, _ := def.Import()
+				want := meteringField
+				if modName == budgetModule {
+					want = budgetField
+				}
+				p := def.ParamTypes()
+				if name != want || len(p) != 1 || len(def.ResultTypes()) != 0 ||
+					(p[0] != api.ValueTypeI32 && p[0] != api.ValueTypeI64) {
+					missing = append(missing, modName+"."+name+signature(def))
+					continue
+				}
+				if modName == meteringModule {
+					m.meter = p[0]
+				}
+			}
+			continue
+		}
+		b := m.rt.wz.NewHostModuleBuilder(modName)
+		// A native module gets wazero's WASI, made deterministic by the
+		// instance's ModuleConfig (clocks, random source, args, no env).
+		wazeroWASI := m.spec.native && modName == wasi_snapshot_preview1.ModuleName
+		if wazeroWASI {
+			wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+		}
+		for _, def := range defs {
+			if wazeroWASI {
+				continue
+			}
+			_, name, _ := def.Import()
+			fn, ok := m.hostFunc(modName, name, def)
+			if !ok {
+				missing = append(missing, modName+"."+name+signature(def))
+				continue
+			}
+			b.NewFunctionBuilder().WithGoModuleFunction(fn, def.ParamTypes(), def.ResultTypes()).Export(name)
+		}
+		if len(missing) > 0 {
+			continue
+		}
+		compiled, err := b.Compile(ctx)
+		if err != nil {
+			return badModule(m.id, "host module %s: %v", modName, err)
+		}
+		inst, err := m.rt.wz.InstantiateModule(ctx, compiled, wazero.NewModuleConfig().WithName(""))
+		if err != nil {
+			return badModule(m.id, "host module %s: %v", modName, err)
+		}
+		for _, def := range defs {
+			_, name, _ := def.Import()
+			got := inst.ExportedFunction(name)
+			if got == nil || !sameTypes(got.Definition().ParamTypes(), def.ParamTypes()...) ||
+				!sameTypes(got.Definition().ResultTypes(), def.ResultTypes()...) {
+				missing = append(missing, modName+"."+name+signature(def))
+			}
+		}
+		m.hosts[modName] = inst
+	}
+	if len(missing) > 0 {
+		return badModule(m.id, "it imports functions format %s does not provide: %s", m.spec.format, strings.Join(missing, ", "))
+	}
+	return nil
+}
+
+func signature(def api.FunctionDefinition) string {
+	names := func(ts []api.ValueType) string {
+		s := make([]string, len(ts))
+		for i, t := range ts {
+			s[i] = api.ValueTypeName(t)
+		}
+		return strings.Join(s, ",")
+	}
+	return "(" + names(def.ParamTypes()) + ")->(" + names(def.ResultTypes()) + ")"
+}

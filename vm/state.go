@@ -1,0 +1,301 @@
+package vm
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+// State is everything a process is between two messages: its linear memory,
+// for the native format its wasm globals, and the little host state a module
+// can observe (clock counters, open WeaveDrive files). A State restored into
+// a fresh instance of the same module continues exactly as the original.
+type State struct {
+	Format   Format
+	ModuleID string
+	Memory   []byte
+	// Globals are the values of every wasm global, in index order (native
+	// format only: a Go guest keeps its stack pointer and current goroutine
+	// there; emscripten modules are at rest with their initial globals).
+	Globals []uint64
+	Host    HostState
+}
+
+// HostState is what the host keeps for a process outside its memory.
+type HostState struct {
+	// DateNow is the next value of the per-process Date.now counter
+	// (formats 3, 4 and wasm64; 0 means not started, i.e. 10000).
+	DateNow uint64
+	// Clock is the native format's clock: nanoseconds consumed by
+	// clock_time_get calls so far.
+	Clock uint64
+	// Files are the WeaveDrive files open between messages.
+	Files []OpenFile
+}
+
+// OpenFile is one open WeaveDrive file descriptor.
+type OpenFile struct {
+	FD       uint32
+	Path     string
+	Position uint64
+}
+
+// Hash is the StateHash: for the emscripten formats the SHA-256 of the linear
+// memory alone (comparable with the reference's memory), for the native
+// format the SHA-256 of the whole raw state (memory, globals, host state).
+func (s *State) Hash() [32]byte {
+	h := sha256.New()
+	if s.Format == FormatNative {
+		_ = s.writeRaw(h)
+	} else {
+		h.Write(s.Memory)
+	}
+	var out [32]byte
+	h.Sum(out[:0])
+	return out
+}
+
+// HashHex is Hash in lowercase hex.
+func (s *State) HashHex() string {
+	h := s.Hash()
+	return hex.EncodeToString(h[:])
+}
+
+const (
+	stateMagic   = "AOGOVMST"
+	stateVersion = 1
+)
+
+// Encode writes the state as: a magic and version, the zstd-compressed raw
+// state, and the SHA-256 of the raw state, which Decode checks. Compression
+// and hashing run concurrently.
+func (s *State) Encode(w io.Writer) error {
+	if _, err := io.WriteString(w, stateMagic); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if _, err := w.Write([]byte{stateVersion}); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	enc, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2),
+		zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	h := sha256.New()
+	hashed := newAsyncHasher(h)
+	if err := s.writeRaw(io.MultiWriter(hashed, enc)); err != nil {
+		enc.Close()
+		hashed.close()
+		return fmt.Errorf("write state: %w", err)
+	}
+	hashed.close()
+	if err := enc.Close(); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	if _, err := w.Write(h.Sum(nil)); err != nil {
+		return fmt.Errorf("write state: %w", err)
+	}
+	return nil
+}
+
+// MarshalBinary is Encode into a byte slice.
+func (s *State) MarshalBinary() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := s.Encode(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// DecodeState reads a state written by Encode and checks its SHA-256.
+func DecodeState(r io.Reader) (*State, error) {
+	head := make([]byte, len(stateMagic)+1)
+	if _, err := io.ReadFull(r, head); err != nil {
+		return nil, fmt.Errorf("%w: read header: %v", ErrBadState, err)
+	}
+	if string(head[:len(stateMagic)]) != stateMagic {
+		return nil, fmt.Errorf("%w: not an aogo vm state", ErrBadState)
+	}
+	if head[len(stateMagic)] != stateVersion {
+		return nil, fmt.Errorf("%w: state version %d is not %d", ErrBadState, head[len(stateMagic)], stateVersion)
+	}
+	rest, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read: %v", ErrBadState, err)
+	}
+	if len(rest) < sha256.Size {
+		return nil, fmt.Errorf("%w: truncated", ErrBadState)
+	}
+	compressed, sum := rest[:len(rest)-sha256.Size], rest[len(rest)-sha256.Size:]
+	dec, err := zstd.NewReader(bytes.NewReader(compressed), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
+	defer dec.Close()
+	h := sha256.New()
+	s, err := readRaw(bufio.NewReaderSize(io.TeeReader(dec, h), 1<<16))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+	}
+	if !bytes.Equal(h.Sum(nil), sum) {
+		return nil, fmt.Errorf("%w: SHA-256 mismatch (corrupt state)", ErrBadState)
+	}
+	return s, nil
+}
+
+// UnmarshalState is DecodeState from a byte slice.
+func UnmarshalState(b []byte) (*State, error) { return DecodeState(bytes.NewReader(b)) }
+
+// writeRaw writes the uncompressed state. Layout (all integers uvarint):
+// format, module id, DateNow, Clock, #files {fd, path, position}, #globals
+// {value}, memory length, memory bytes.
+func (s *State) writeRaw(w io.Writer) error {
+	var b []byte
+	str := func(v string) {
+		b = binary.AppendUvarint(b, uint64(len(v)))
+		b = append(b, v...)
+	}
+	str(string(s.Format))
+	str(s.ModuleID)
+	b = binary.AppendUvarint(b, s.Host.DateNow)
+	b = binary.AppendUvarint(b, s.Host.Clock)
+	b = binary.AppendUvarint(b, uint64(len(s.Host.Files)))
+	for _, f := range s.Host.Files {
+		b = binary.AppendUvarint(b, uint64(f.FD))
+		str(f.Path)
+		b = binary.AppendUvarint(b, f.Position)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Globals)))
+	for _, g := range s.Globals {
+		b = binary.AppendUvarint(b, g)
+	}
+	b = binary.AppendUvarint(b, uint64(len(s.Memory)))
+	if _, err := w.Write(b); err != nil {
+		return err
+	}
+	_, err := w.Write(s.Memory)
+	return err
+}
+
+const maxStateMemory = 16 << 30
+
+func readRaw(r *bufio.Reader) (*State, error) {
+	num := func() (uint64, error) { return binary.ReadUvarint(r) }
+	str := func() (string, error) {
+		n, err := num()
+		if err != nil {
+			return "", err
+		}
+		if n > 1<<16 {
+			return "", errors.New("string too long")
+		}
+		b := make([]byte, n)
+		_, err = io.ReadFull(r, b)
+		return string(b), err
+	}
+	s := &State{}
+	var err error
+	var f string
+	if f, err = str(); err != nil {
+		return nil, err
+	}
+	s.Format = Format(f)
+	if s.ModuleID, err = str(); err != nil {
+		return nil, err
+	}
+	if s.Host.DateNow, err = num(); err != nil {
+		return nil, err
+	}
+	if s.Host.Clock, err = num(); err != nil {
+		return nil, err
+	}
+	n, err := num()
+	if err != nil {
+		return nil, err
+	}
+	if n > 1<<16 {
+		return nil, errors.New("too many files")
+	}
+	for i := uint64(0); i < n; i++ {
+		var of OpenFile
+		fd, err := num()
+		if err != nil {
+			return nil, err
+		}
+		of.FD = uint32(fd)
+		if of.Path, err = str(); err != nil {
+			return nil, err
+		}
+		if of.Position, err = num(); err != nil {
+			return nil, err
+		}
+		s.Host.Files = append(s.Host.Files, of)
+	}
+	if n, err = num(); err != nil {
+		return nil, err
+	}
+	if n > 1<<20 {
+		return nil, errors.New("too many globals")
+	}
+	for i := uint64(0); i < n; i++ {
+		g, err := num()
+		if err != nil {
+			return nil, err
+		}
+		s.Globals = append(s.Globals, g)
+	}
+	if n, err = num(); err != nil {
+		return nil, err
+	}
+	if n > maxStateMemory || n%65536 != 0 {
+		return nil, fmt.Errorf("memory of %d bytes is not a whole number of pages below 16 GiB", n)
+	}
+	s.Memory = make([]byte, n)
+	if _, err := io.ReadFull(r, s.Memory); err != nil {
+		return nil, fmt.Errorf("memory: %w", err)
+	}
+	if _, err := r.ReadByte(); err != io.EOF {
+		return nil, errors.New("trailing bytes after the memory")
+	}
+	return s, nil
+}
+
+// asyncHasher feeds a hash from a goroutine so that hashing and compression
+// of a large memory overlap. Writes hand over their slice and return at once;
+// callers must not modify a written slice until close returns.
+type asyncHasher struct {
+	h    hash.Hash
+	ch   chan []byte
+	done sync.WaitGroup
+}
+
+func newAsyncHasher(h hash.Hash) *asyncHasher {
+	a := &asyncHasher{h: h, ch: make(chan []byte, 64)}
+	a.done.Add(1)
+	go func() {
+		defer a.done.Done()
+		for b := range a.ch {
+			a.h.Write(b)
+		}
+	}()
+	return a
+}
+
+func (a *asyncHasher) Write(b []byte) (int, error) {
+	a.ch <- b
+	return len(b), nil
+}
+
+func (a *asyncHasher) close() {
+	close(a.ch)
+	a.done.Wait()
+}
