@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aogo-dev/aogo/vm"
 )
@@ -167,5 +169,34 @@ func TestRollback(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestContextInterrupts: a context that ends stops a running message (the
+// safety valve): Handle returns ErrInterrupted, nothing is committed, and the
+// process goes on from its state before the message.
+func TestContextInterrupts(t *testing.T) {
+	rt := newRuntime(t, vm.Config{})
+	for _, tm := range testModules(t) {
+		if tm.Variant == "minimal" && tm.Format != vm.FormatEmscripten2 {
+			continue
+		}
+		t.Run(tm.name(), func(t *testing.T) {
+			inst := tm.start(t, rt, vm.Limits{Instructions: 1 << 62, Compute: 1 << 62})
+			handle(t, inst, msg(1, "Inc", ""))
+			before := stateHash(t, inst)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_, err := inst.Handle(ctx, msg(2, "Loop", ""), testEnv)
+			if !errors.Is(err, vm.ErrInterrupted) {
+				t.Fatalf("err = %v, want ErrInterrupted", err)
+			}
+			if stateHash(t, inst) != before {
+				t.Fatal("an interrupted message changed the state")
+			}
+			if got := outputString(handle(t, inst, msg(3, "Inc", ""))); got != "2" {
+				t.Fatalf("Inc after the interruption: %q", got)
+			}
+		})
 	}
 }

@@ -332,17 +332,25 @@ func (w stdoutWriter) Write(b []byte) (int, error) {
 
 // messageRand is the random source a module sees: a ChaCha20 stream keyed by
 // the SHA-256 of the message being evaluated (of a fixed string at boot), so
-// the same message always sees the same bytes.
-type messageRand struct{ c *chacha20.Cipher }
+// the same message always sees the same bytes. The key is derived on the
+// first read, so messages that read no random bytes pay nothing.
+type messageRand struct {
+	msg []byte
+	c   *chacha20.Cipher
+}
 
 func newMessageRand() *messageRand { return &messageRand{} }
 
-func (r *messageRand) reset(msg []byte) {
-	key := sha256.Sum256(append([]byte("aogo vm random\x00"), msg...))
-	r.c, _ = chacha20.NewUnauthenticatedCipher(key[:], make([]byte, chacha20.NonceSize))
-}
+func (r *messageRand) reset(msg []byte) { r.msg, r.c = msg, nil }
 
 func (r *messageRand) Read(p []byte) (int, error) {
+	if r.c == nil {
+		h := sha256.New()
+		h.Write([]byte("aogo vm random\x00"))
+		h.Write(r.msg)
+		key := h.Sum(nil)
+		r.c, _ = chacha20.NewUnauthenticatedCipher(key, make([]byte, chacha20.NonceSize))
+	}
 	clear(p)
 	r.c.XORKeyStream(p, p)
 	return len(p), nil

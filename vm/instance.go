@@ -8,7 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
@@ -37,9 +40,9 @@ type Instance struct {
 	limits Limits
 
 	guest  api.Module
-	gas    *counter // metering.usegas, nil if the module is not metered
-	budget *counter // aogo.budget, nil if the module is metered
-	memHit bool     // the memory limit refused a grow during this message
+	gas    *counter          // metering.usegas, nil if the module is not metered
+	budget api.MutableGlobal // the inline budget counter, nil if the module is metered
+	memHit bool              // the memory limit refused a grow during this message
 
 	host     HostState // live host state
 	tempRet0 uint64
@@ -54,6 +57,7 @@ type Instance struct {
 	journal      []journalEntry
 	journalBytes int
 	replaying    bool // a rollback is replaying the journal: output was already shown
+	evaluating   atomic.Bool
 }
 
 // journalEntry is a message that succeeded after the base state.
@@ -63,6 +67,9 @@ type journalEntry struct{ msg, env []byte }
 // runtime's initialisation alone takes more than a typical message's budget);
 // it only stops a module that never finishes starting.
 const bootInstructions = 200_000_000_000
+
+// maxBudget keeps a budget positive as an int64 (the counter must not wrap).
+const maxBudget = 1<<63 - 1
 
 // Journal bounds: past either, Handle takes a new base snapshot so that a
 // rollback never replays more than this.
@@ -160,21 +167,11 @@ func (i *Instance) start(ctx context.Context, state *State) error {
 			return err
 		}
 	}
-	if i.m.budget {
-		if i.budget, err = newCounter(ctx, rt.wz, rt.counters.i64, bootInstructions); err != nil {
-			i.closeGuest(ctx)
-			return err
-		}
-	}
 	resolve := func(name string) api.Module {
 		switch name {
 		case meteringModule:
 			if i.gas != nil {
 				return i.gas.mod
-			}
-		case budgetModule:
-			if i.budget != nil {
-				return i.budget.mod
 			}
 		}
 		return i.m.hosts[name]
@@ -196,6 +193,14 @@ func (i *Instance) start(ctx context.Context, state *State) error {
 	}
 	i.guest = guest
 	i.exports = lookupExports(guest, i.m.spec)
+	if i.m.budget {
+		g, ok := guest.ExportedGlobal(budgetGlobal).(api.MutableGlobal)
+		if !ok {
+			i.closeGuest(ctx)
+			return fmt.Errorf("the budget counter %s is not exported", budgetGlobal)
+		}
+		i.budget = g
+	}
 	if err := i.boot(ictx); err != nil {
 		i.closeGuest(ctx)
 		return fmt.Errorf("boot: %w", describeTrap(err))
@@ -239,8 +244,8 @@ func (i *Instance) restore(s *State) error {
 	if i.m.spec.native {
 		for k, name := range i.m.globals {
 			g, ok := i.guest.ExportedGlobal(name).(api.MutableGlobal)
-			if !ok {
-				continue // immutable: its value cannot have changed
+			if !ok || i.m.isBudget(k) {
+				continue // immutable (cannot have changed), or the budget (set per message)
 			}
 			g.Set(s.Globals[k])
 		}
@@ -264,6 +269,46 @@ func (i *Instance) Snapshot() (*State, error) {
 	return i.snapshot()
 }
 
+// EncodeState writes the current state in State.Encode's form straight from
+// the live memory (no copy of it): the checkpoint path. It returns the
+// state's hash (State.Hash).
+func (i *Instance) EncodeState(w io.Writer) ([32]byte, error) {
+	if i.guest == nil {
+		return [32]byte{}, fmt.Errorf("vm: encode state: %w", ErrClosed)
+	}
+	s, err := i.stateView()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if err := s.Encode(w); err != nil {
+		return [32]byte{}, err
+	}
+	return s.Hash(), nil
+}
+
+// stateView is the state with Memory aliasing the live linear memory: valid
+// until the instance runs again.
+func (i *Instance) stateView() (*State, error) {
+	mem := i.guest.Memory()
+	size := memorySize(mem)
+	buf, ok := mem.Read(0, uint32(size))
+	if !ok && size > 0 {
+		return i.snapshot() // exactly 4 GiB: take a copy
+	}
+	s := &State{Format: i.m.spec.format, ModuleID: i.m.id, Memory: buf[:size:size]}
+	if i.m.spec.native {
+		s.Globals = make([]uint64, len(i.m.globals))
+		for k, name := range i.m.globals {
+			if g := i.guest.ExportedGlobal(name); g != nil && !i.m.isBudget(k) {
+				s.Globals[k] = g.Get()
+			}
+		}
+	}
+	s.Host = cloneHost(i.host)
+	s.Host.Files = i.files.snapshot()
+	return s, nil
+}
+
 func (i *Instance) snapshot() (*State, error) {
 	mem := i.guest.Memory()
 	size := memorySize(mem)
@@ -282,7 +327,7 @@ func (i *Instance) snapshot() (*State, error) {
 	if i.m.spec.native {
 		s.Globals = make([]uint64, len(i.m.globals))
 		for k, name := range i.m.globals {
-			if g := i.guest.ExportedGlobal(name); g != nil {
+			if g := i.guest.ExportedGlobal(name); g != nil && !i.m.isBudget(k) {
 				s.Globals[k] = g.Get()
 			}
 		}
@@ -329,7 +374,6 @@ func (i *Instance) closeGuest(ctx context.Context) {
 		i.guest = nil
 	}
 	i.gas.close(ctx)
-	i.budget.close(ctx)
 	i.gas, i.budget = nil, nil
 }
 
@@ -402,17 +446,31 @@ func (i *Instance) rollback(ctx context.Context) error {
 // eval runs one message on the live guest.
 func (i *Instance) eval(ctx context.Context, msg, env []byte) (*Result, error) {
 	i.cur = &callState{msg: msg, env: env}
-	defer func() { i.cur = nil }()
+	i.evaluating.Store(true)
+	defer func() { i.cur = nil; i.evaluating.Store(false) }()
 	i.memHit = false
 	if i.gas != nil {
 		i.gas.refill()
+		i.gas.setLimit(i.limits.Compute)
 	}
 	if i.budget != nil {
-		i.budget.refill()
-		i.budget.setLimit(i.limits.Instructions)
+		i.budget.Set(min(i.limits.Instructions, maxBudget))
 	}
 	i.rand.reset(msg)
 	cctx := context.WithValue(ctx, instanceKey{}, i)
+	if ctx.Done() != nil {
+		// The safety valve: compiled code does not poll the context (that
+		// costs every call and loop), so when ctx ends the counters are
+		// exhausted from here and the module traps at its next metered
+		// block. The result is ErrInterrupted, never committed.
+		var gasLimit api.MutableGlobal
+		if i.gas != nil {
+			gasLimit = i.gas.limit
+		}
+		budget, running := i.budget, &i.evaluating
+		stop := context.AfterFunc(ctx, func() { exhaust(gasLimit, budget, running) })
+		defer stop()
+	}
 	var out []byte
 	var err error
 	if i.m.spec.native {
@@ -453,12 +511,30 @@ func (i *Instance) eval(ctx context.Context, msg, env []byte) (*Result, error) {
 	return res, nil
 }
 
+// exhaust makes a running module stop at its next metered block: the gas
+// limit and the budget are set so that any use exceeds them. It runs on
+// another goroutine while the module runs, so it keeps writing until the
+// evaluation has returned (a block in flight may store over one write).
+func exhaust(gasLimit, budget api.MutableGlobal, running *atomic.Bool) {
+	for k := 0; k < 1000 && running.Load(); k++ {
+		// -1 as int64: any use exceeds the gas limit, and the budget goes
+		// below zero at its next charge (without wrapping around).
+		if gasLimit != nil {
+			gasLimit.Set(math.MaxUint64)
+		}
+		if budget != nil {
+			budget.Set(math.MaxUint64)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 // failure describes why a call failed, in the words the result reports.
 func (i *Instance) failure(err error) string {
 	switch {
 	case i.gas != nil && i.gas.exhausted():
 		return "out of gas!"
-	case i.budget != nil && i.budget.exhausted():
+	case i.budget != nil && int64(i.budget.Get()) < 0:
 		return fmt.Sprintf("instruction budget of %d exceeded (aogo's safety limit for unmetered modules)", i.limits.Instructions)
 	}
 	var exit *sys.ExitError

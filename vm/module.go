@@ -24,7 +24,8 @@ type Module struct {
 	// functions through the context).
 	hosts map[string]api.Module
 	// meter is the gas counter import's parameter type (0: not metered);
-	// budget says the module was instrumented with aogo's budget counter.
+	// budget says the module was instrumented with aogo's inline budget
+	// counter (the exported global budgetGlobal).
 	meter  api.ValueType
 	budget bool
 	// globals are the exported names of every global, in index order
@@ -87,7 +88,7 @@ func (r *Runtime) compile(ctx context.Context, ms ModuleSpec) (*Module, error) {
 		// aogo's own safety budget: an unmetered module still cannot loop
 		// forever. It charges at least one unit per block and loop turn.
 		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{
-			MeterType: wasmbin.I64, Module: budgetModule, Field: budgetField, MinCost: 1,
+			InlineGlobal: budgetGlobal, InlineInitial: bootInstructions, MinCost: 1,
 		}); err != nil {
 			return nil, badModule(ms.ID, "instruction budget: %v", err)
 		}
@@ -116,6 +117,11 @@ func (r *Runtime) compile(ctx context.Context, ms ModuleSpec) (*Module, error) {
 }
 
 const globalExportPrefix = "aogo.global."
+
+// isBudget tells whether global k (in m.globals order) is aogo's budget
+// counter: the inline pass appends it after the module's own globals. It is
+// not process state: the host sets it before every message.
+func (m *Module) isBudget(k int) bool { return m.budget && m.spec.native && k == len(m.globals)-1 }
 
 // check refuses a module that lacks what its format needs.
 func (m *Module) check() error {
@@ -178,22 +184,17 @@ func (m *Module) bindHosts(ctx context.Context) error {
 	for _, modName := range order {
 		defs := byModule[modName]
 		switch modName {
-		case meteringModule, budgetModule:
+		case meteringModule:
 			for _, def := range defs {
 				_, name, _ := def.Import()
 				want := meteringField
-				if modName == budgetModule {
-					want = budgetField
-				}
 				p := def.ParamTypes()
 				if name != want || len(p) != 1 || len(def.ResultTypes()) != 0 ||
 					(p[0] != api.ValueTypeI32 && p[0] != api.ValueTypeI64) {
 					missing = append(missing, modName+"."+name+signature(def))
 					continue
 				}
-				if modName == meteringModule {
-					m.meter = p[0]
-				}
+				m.meter = p[0]
 			}
 			continue
 		}

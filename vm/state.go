@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"sync"
 
@@ -55,7 +54,7 @@ type OpenFile struct {
 func (s *State) Hash() [32]byte {
 	h := sha256.New()
 	if s.Format == FormatNative {
-		_ = s.writeRaw(h)
+		_ = s.writeRaw(h, true)
 	} else {
 		h.Write(s.Memory)
 	}
@@ -76,35 +75,89 @@ const (
 )
 
 // Encode writes the state as: a magic and version, the zstd-compressed raw
-// state, and the SHA-256 of the raw state, which Decode checks. Compression
-// and hashing run concurrently.
+// state, and the SHA-256 of the raw state, which Decode checks. The memory
+// is compressed as independent zstd frames in parallel (a zstd stream may be
+// a sequence of frames) while the hash is computed beside them.
 func (s *State) Encode(w io.Writer) error {
-	if _, err := io.WriteString(w, stateMagic); err != nil {
+	var prefix bytes.Buffer
+	if err := s.writeRaw(&prefix, false); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	if _, err := w.Write([]byte{stateVersion}); err != nil {
+	parts := [][]byte{prefix.Bytes()}
+	const minPart = 8 << 20
+	mem := s.Memory
+	for n := encodeParallelism; n > 1 && len(mem) >= 2*minPart; n-- {
+		cut := len(mem) / n
+		parts = append(parts, mem[:cut])
+		mem = mem[cut:]
+	}
+	parts = append(parts, mem)
+
+	var sum [32]byte
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		h := sha256.New()
+		for _, p := range parts {
+			h.Write(p)
+		}
+		h.Sum(sum[:0])
+	}()
+	// The prefix is tiny: it shares the first memory part's frame.
+	frames := make([][]byte, len(parts)-1)
+	errs := make([]error, len(parts)-1)
+	for k := 1; k < len(parts); k++ {
+		wg.Add(1)
+		go func(k int) {
+			defer wg.Done()
+			var in [][]byte
+			if k == 1 {
+				in = append(in, parts[0])
+			}
+			frames[k-1], errs[k-1] = compressFrame(append(in, parts[k])...)
+		}(k)
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	enc, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(2),
-		zstd.WithLowerEncoderMem(true))
-	if err != nil {
+	if _, err := w.Write(append([]byte(stateMagic), stateVersion)); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
-	h := sha256.New()
-	hashed := newAsyncHasher(h)
-	if err := s.writeRaw(io.MultiWriter(hashed, enc)); err != nil {
-		enc.Close()
-		hashed.close()
-		return fmt.Errorf("write state: %w", err)
+	for _, f := range frames {
+		if _, err := w.Write(f); err != nil {
+			return fmt.Errorf("write state: %w", err)
+		}
 	}
-	hashed.close()
-	if err := enc.Close(); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	if _, err := w.Write(h.Sum(nil)); err != nil {
+	if _, err := w.Write(sum[:]); err != nil {
 		return fmt.Errorf("write state: %w", err)
 	}
 	return nil
+}
+
+// encodeParallelism is how many zstd frames a large memory is cut into.
+const encodeParallelism = 2
+
+// compressFrame compresses bufs into one zstd frame at the fastest level
+// (measured: 1.25 GB/s on empty memory, 0.5 GB/s on dense memory here;
+// WithLowerEncoderMem is 3.5 times slower).
+func compressFrame(bufs ...[]byte) ([]byte, error) {
+	var out bytes.Buffer
+	enc, err := zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range bufs {
+		if _, err := enc.Write(b); err != nil {
+			enc.Close()
+			return nil, err
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
 }
 
 // MarshalBinary is Encode into a byte slice.
@@ -158,7 +211,7 @@ func UnmarshalState(b []byte) (*State, error) { return DecodeState(bytes.NewRead
 // writeRaw writes the uncompressed state. Layout (all integers uvarint):
 // format, module id, DateNow, Clock, #files {fd, path, position}, #globals
 // {value}, memory length, memory bytes.
-func (s *State) writeRaw(w io.Writer) error {
+func (s *State) writeRaw(w io.Writer, withMemory bool) error {
 	var b []byte
 	str := func(v string) {
 		b = binary.AppendUvarint(b, uint64(len(v)))
@@ -181,6 +234,9 @@ func (s *State) writeRaw(w io.Writer) error {
 	b = binary.AppendUvarint(b, uint64(len(s.Memory)))
 	if _, err := w.Write(b); err != nil {
 		return err
+	}
+	if !withMemory {
+		return nil
 	}
 	_, err := w.Write(s.Memory)
 	return err
@@ -267,35 +323,4 @@ func readRaw(r *bufio.Reader) (*State, error) {
 		return nil, errors.New("trailing bytes after the memory")
 	}
 	return s, nil
-}
-
-// asyncHasher feeds a hash from a goroutine so that hashing and compression
-// of a large memory overlap. Writes hand over their slice and return at once;
-// callers must not modify a written slice until close returns.
-type asyncHasher struct {
-	h    hash.Hash
-	ch   chan []byte
-	done sync.WaitGroup
-}
-
-func newAsyncHasher(h hash.Hash) *asyncHasher {
-	a := &asyncHasher{h: h, ch: make(chan []byte, 64)}
-	a.done.Add(1)
-	go func() {
-		defer a.done.Done()
-		for b := range a.ch {
-			a.h.Write(b)
-		}
-	}()
-	return a
-}
-
-func (a *asyncHasher) Write(b []byte) (int, error) {
-	a.ch <- b
-	return len(b), nil
-}
-
-func (a *asyncHasher) close() {
-	close(a.ch)
-	a.done.Wait()
 }
