@@ -29,16 +29,27 @@ lint:
 	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
 # Benchmarks whose numbers go to docs/benchmarks.md: codec figures per core
-# (-cpu 1), store figures on the whole machine. Each has a baseline in the run.
-bench:
+# (-cpu 1), store figures on the whole machine. Each has a baseline in the run
+# (the vm's is @permaweb/ao-loader 0.0.49 on the same modules).
+bench: js-deps test-modules
 	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./arweave/embedded/
+	$(GO) test -run '^$$' -bench 'Handle$$|LoadCached|Instantiate|Snapshot|Restore|SHA256Baseline' -benchtime 2s ./vm/
+	$(GO) test -run '^$$' -bench 'AOLoaderHandle' -benchtime 300x ./vm/
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./vm/internal/wasmbin/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
+FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
 fuzz:
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzParseDataItem$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeTags$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
-	$(GO) test ./arweave/ -run '^$$' -fuzz '^FuzzDecodeBundle$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
+	$(FUZZ) ./arweave/ -fuzz '^FuzzParseDataItem$$'
+	$(FUZZ) ./arweave/ -fuzz '^FuzzDecodeTags$$'
+	$(FUZZ) ./arweave/ -fuzz '^FuzzDecodeBundle$$'
+	$(FUZZ) ./vm/ -fuzz '^FuzzUnmarshalState$$'
+	$(FUZZ) ./vm/internal/wasmbin/ -fuzz '^FuzzDecode$$'
+	$(FUZZ) ./vm/weavedrive/ -fuzz '^FuzzParsePath$$'
+	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeMessage$$'
+	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeEnv$$'
+	$(FUZZ) ./vm/guest/ -fuzz '^FuzzEncodeResponse$$'
 
 clean:
 	rm -rf bin

@@ -57,7 +57,7 @@ func hostCallImport(m *Module, def api.FunctionDefinition) hostImpl {
 func (i *Instance) runHostCall(ctx context.Context, name string, req []byte) ([]byte, uint64) {
 	fn, ok := i.m.rt.cfg.HostCalls[name]
 	if !ok {
-		return []byte(fmt.Sprintf("no host call named %q", name)), 1
+		return []byte("no host call named " + name), 1
 	}
 	resp, err := fn(ctx, req)
 	if err != nil {

@@ -65,3 +65,36 @@ func shellBlocks(t *testing.T, path string) []string {
 	}
 	return blocks
 }
+
+// TestVMDocExamples runs the ```sh blocks of docs/vm.md with the test
+// modules built by `make test-modules`.
+func TestVMDocExamples(t *testing.T) {
+	modules, err := filepath.Abs(filepath.Join("..", "..", "vm", "testdata", "build"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(modules, "minimal-fmt2-metered.wasm")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("test modules are not built: %v", err)
+		}
+		t.Skipf("test modules are not built (make test-modules): %v", err)
+	}
+	blocks := shellBlocks(t, filepath.Join("..", "..", "docs", "vm.md"))
+	if len(blocks) < 2 {
+		t.Fatalf("found %d sh blocks", len(blocks))
+	}
+	binDir := t.TempDir()
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(binDir, "aogo"), ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", "set -euo pipefail\n"+strings.Join(blocks, "\n"))
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "AOGO_MODULES="+modules, "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("docs/vm.md examples failed: %v\n%s", err, out)
+	}
+	t.Logf("%s", out)
+}

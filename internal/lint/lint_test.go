@@ -37,8 +37,11 @@ var rules = []rule{
 	{
 		name:    "no clock or host randomness in the AO domain",
 		pattern: regexp.MustCompile(`\btime\.Now\(|"math/rand|"crypto/rand"|\bos\.Getenv\(`),
-		applies: func(p string) bool { return strings.HasPrefix(p, "internal/ao/") },
-		why:     "internal/ao must be deterministic: time and randomness come from assignments",
+		applies: func(p string) bool {
+			return strings.HasPrefix(p, "internal/ao/") ||
+				(strings.HasPrefix(p, "vm/") && !strings.HasPrefix(p, "vm/testdata/"))
+		},
+		why: "internal/ao and vm must be deterministic: time and randomness come from assignments and messages",
 	},
 	{
 		name:    "no panics with bare strings",
