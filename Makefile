@@ -34,8 +34,8 @@ lint:
 bench: js-deps test-modules
 	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./arweave/embedded/
-	$(GO) test -run '^$$' -bench 'Handle$$|LoadCached|Instantiate|Snapshot|Restore|SHA256Baseline' -benchtime 2s ./vm/
-	$(GO) test -run '^$$' -bench 'AOLoaderHandle' -benchtime 300x ./vm/
+	$(GO) test -run '^$$' -bench '^Benchmark(Handle|LoadCached|Instantiate|Snapshot|Restore|SHA256Baseline)$$' -benchtime 2s ./vm/
+	$(GO) test -run '^$$' -bench '^BenchmarkAOLoaderHandle$$' -benchtime 300x ./vm/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./vm/internal/wasmbin/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).

@@ -51,8 +51,9 @@ type Instance struct {
 	rand     *messageRand
 	exports  exports
 
-	// Rollback: the state after the last good message before the journal,
-	// and the messages evaluated successfully since.
+	// Rollback: the state after the last good message before the journal
+	// (nil: the freshly booted instance), and the messages evaluated
+	// successfully since.
 	base         *State
 	journal      []journalEntry
 	journalBytes int
@@ -96,6 +97,7 @@ func instanceFrom(ctx context.Context) *Instance {
 
 // Instantiate starts a process: from state when it is not nil (a snapshot of
 // an instance of this module), else fresh (the next message is its first).
+// The instance keeps state as its rollback base: do not modify it afterwards.
 func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig, state *State) (*Instance, error) {
 	limits := cfg.Limits
 	if m.spec.wasm64 && limits.Memory > maxWasm32Memory {
@@ -125,12 +127,10 @@ func (m *Module) Instantiate(ctx context.Context, cfg InstanceConfig, state *Sta
 	if err := i.start(ctx, state); err != nil {
 		return nil, fmt.Errorf("vm: instantiate %s: %w", m.id, err)
 	}
-	snap, err := i.snapshot()
-	if err != nil {
-		i.Close(ctx)
-		return nil, fmt.Errorf("vm: instantiate %s: %w", m.id, err)
-	}
-	i.base = snap
+	// The rollback base: the given state (states are not modified once
+	// made), or nil for the freshly booted instance, which a rollback
+	// reproduces by booting again. Neither costs a copy of the memory.
+	i.base = state
 	return i, nil
 }
 

@@ -2,7 +2,12 @@ package vm
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/tetratelabs/wazero"
@@ -57,47 +62,32 @@ func (r *Runtime) compile(ctx context.Context, ms ModuleSpec) (*Module, error) {
 		return nil, badModule(ms.ID, "not a WebAssembly binary")
 	}
 	m := &Module{rt: r, id: ms.ID, spec: spec, hosts: map[string]api.Module{}}
-
-	if spec.loaderMeters {
-		// The reference meters the module as published (before any
-		// lowering), so gas counts the module's own instructions.
-		mt := wasmbin.I32
-		if spec.wasm64 {
-			mt = wasmbin.I64
-		}
-		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{MeterType: mt}); err != nil {
-			return nil, badModule(ms.ID, "metering: %v", err)
-		}
+	if bin, err = r.rewritten(ctx, spec, bin); err != nil {
+		return nil, fmt.Errorf("vm: module %s: %w", ms.ID, err)
 	}
-	if spec.wasm64 {
-		if bin, err = r.lower.lower(ctx, bin); err != nil {
-			return nil, fmt.Errorf("vm: module %s: %w", ms.ID, err)
-		}
-	}
+	// What the rewrite added shows in the exports: the budget counter, and
+	// for the native format every global as aogo.global.<index>.
 	decoded, err := wasmbin.Decode(bin)
 	if err != nil {
 		return nil, badModule(ms.ID, "%v", err)
 	}
-	metered := false
-	for _, imp := range decoded.Imports() {
-		if imp.Module == meteringModule && imp.Name == meteringField {
-			metered = true
+	globals := map[int]string{}
+	for _, e := range decoded.Exports() {
+		if e.Name == budgetGlobal {
+			m.budget = true
+		}
+		if k, ok := strings.CutPrefix(e.Name, globalExportPrefix); ok && spec.native {
+			if n, err := strconv.Atoi(k); err == nil {
+				globals[n] = e.Name
+			}
 		}
 	}
-	if !metered {
-		// aogo's own safety budget: an unmetered module still cannot loop
-		// forever. It charges at least one unit per block and loop turn.
-		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{
-			InlineGlobal: budgetGlobal, InlineInitial: bootInstructions, MinCost: 1,
-		}); err != nil {
-			return nil, badModule(ms.ID, "instruction budget: %v", err)
+	for n := 0; n < len(globals); n++ {
+		name, ok := globals[n]
+		if !ok {
+			return nil, badModule(ms.ID, "global %d is not exported", n)
 		}
-		m.budget = true
-	}
-	if spec.native {
-		if bin, m.globals, err = wasmbin.ExportGlobals(bin, globalExportPrefix); err != nil {
-			return nil, badModule(ms.ID, "export globals: %v", err)
-		}
+		m.globals = append(m.globals, name)
 	}
 
 	compiled, err := r.wz.CompileModule(ctx, bin)
@@ -117,6 +107,72 @@ func (r *Runtime) compile(ctx context.Context, ms ModuleSpec) (*Module, error) {
 }
 
 const globalExportPrefix = "aogo.global."
+
+// rewriteVersion names the load-time rewrites below; change it when they
+// change, so that cached rewritten modules are not reused.
+const rewriteVersion = "aogo-vm-rewrite-1"
+
+// rewritten returns the module as the vm runs it: metered at load for the
+// -metering formats (before lowering: the reference meters the module as
+// published), lowered from memory64, given aogo's inline instruction budget
+// when it has no metering of its own, and with its globals exported for the
+// native format. The result is cached on disk by the input's hash (the Go
+// modules take a quarter of a second to rewrite).
+func (r *Runtime) rewritten(ctx context.Context, spec *formatSpec, bin []byte) ([]byte, error) {
+	key := sha256.Sum256(append([]byte(rewriteVersion+"\x00"+string(spec.format)+"\x00"), bin...))
+	path := ""
+	if r.cfg.CacheDir != "" {
+		path = filepath.Join(r.cfg.CacheDir, "rewritten", hex.EncodeToString(key[:])+".wasm")
+		if out, err := os.ReadFile(path); err == nil {
+			return out, nil
+		}
+	}
+	var err error
+	if spec.loaderMeters {
+		mt := wasmbin.I32
+		if spec.wasm64 {
+			mt = wasmbin.I64
+		}
+		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{MeterType: mt}); err != nil {
+			return nil, fmt.Errorf("%w: metering: %v", ErrBadModule, err)
+		}
+	}
+	if spec.wasm64 {
+		if bin, err = r.lower.lower(ctx, bin); err != nil {
+			return nil, err
+		}
+	}
+	decoded, err := wasmbin.Decode(bin)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBadModule, err)
+	}
+	metered := false
+	for _, imp := range decoded.Imports() {
+		if imp.Module == meteringModule && imp.Name == meteringField {
+			metered = true
+		}
+	}
+	if !metered {
+		// aogo's own safety budget: an unmetered module still cannot loop
+		// forever. It charges at least one unit per block and loop turn.
+		if bin, err = wasmbin.Meter(bin, wasmbin.MeterConfig{
+			InlineGlobal: budgetGlobal, InlineInitial: bootInstructions, MinCost: 1,
+		}); err != nil {
+			return nil, fmt.Errorf("%w: instruction budget: %v", ErrBadModule, err)
+		}
+	}
+	if spec.native {
+		if bin, _, err = wasmbin.ExportGlobals(bin, globalExportPrefix); err != nil {
+			return nil, fmt.Errorf("%w: export globals: %v", ErrBadModule, err)
+		}
+	}
+	if path != "" {
+		if err := writeFileAtomic(path, bin); err != nil {
+			r.log.Warn("vm: cannot cache a rewritten module", "err", err)
+		}
+	}
+	return bin, nil
+}
 
 // isBudget tells whether global k (in m.globals order) is aogo's budget
 // counter: the inline pass appends it after the module's own globals. It is

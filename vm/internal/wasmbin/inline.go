@@ -57,7 +57,7 @@ func (m *Module) meterInline(cfg MeterConfig) error {
 	if len(m.code) == 0 {
 		return nil
 	}
-	mt := meterer{meterIdx: m.numFuncImports, minCost: cfg.MinCost, inline: true, global: idx}
+	mt := meterer{meterIdx: m.numFuncImports, minCost: cfg.MinCost, inline: true, global: idx, sparse: cfg.InlineSparse}
 	payload, err := mt.meterCode(m.code, m.sections[m.findSection(secCode)].payload)
 	if err != nil {
 		return fmt.Errorf("code section: %w", err)

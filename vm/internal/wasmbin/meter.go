@@ -51,6 +51,31 @@ type MeterConfig struct {
 	// Label names of a "name" section are dropped, since each inserted
 	// if shifts the label indices that follow it.
 	InlineGlobal string
+	// InlineSparse, only valid with InlineGlobal, charges at two kinds of
+	// places only instead of at every metered block:
+	//
+	//   - the entry of every function body (reached by call, call_indirect,
+	//     call_ref, the return_call forms, the start function and calls
+	//     from the host), and
+	//   - the header of every loop: the start of its body, right after the
+	//     loop instruction, where entering the loop and every branch back
+	//     to it (br, br_if, br_table, br_on_*, a catch) land.
+	//
+	// Each charges the block that starts there, as the dense inline mode
+	// does: the costs of its instructions in the table plus 91, and at
+	// least MinCost. Those charges are always inserted, whatever MinCost
+	// (so at least 91 each), and no other block is charged. A budget unit
+	// then means a lower bound of the work, counted at function entries
+	// and loop turns: for any execution the counter goes down by at most
+	// what the dense inline mode with max(MinCost, 1) counts, as its
+	// charges are a subset of those.
+	//
+	// It still stops every endless execution: one that makes finitely many
+	// calls ends up in a single function activation, where only the
+	// branches to a loop go backwards, so it turns some loop forever; the
+	// others enter functions forever. What it saves is the countdown in
+	// the blocks between: Go (GOOS=wasip1) guests run many short blocks.
+	InlineSparse bool
 	// InlineInitial is the initial value of the InlineGlobal counter: the
 	// budget of the module's start function, which the engine runs while
 	// it instantiates the module, before the host can set the global. With
@@ -91,7 +116,8 @@ type MeterConfig struct {
 //
 // With cfg.InlineGlobal, it counts in a global of the module instead
 // (see MeterConfig.InlineGlobal): same blocks and charges, no import, no
-// renumbering.
+// renumbering. With cfg.InlineSparse as well, it charges only at function
+// entries and loop headers (see MeterConfig.InlineSparse).
 //
 // It fails with ErrMeterImportExists if the module already imports
 // cfg.Module.cfg.Field, with ErrDuplicateExport if it already exports
@@ -111,6 +137,9 @@ func Meter(b []byte, cfg MeterConfig) ([]byte, error) {
 func (m *Module) meter(cfg MeterConfig) error {
 	if cfg.InlineGlobal != "" {
 		return m.meterInline(cfg)
+	}
+	if cfg.InlineSparse {
+		return errors.New("InlineSparse without InlineGlobal: only the inline budget can be sparse")
 	}
 	if cfg.Module == "" {
 		cfg.Module = "metering"
@@ -284,6 +313,7 @@ type meterer struct {
 
 	inline bool   // count down in a global instead of calling meterIdx
 	global uint32 // the inline counter
+	sparse bool   // inline: charge only the first block of bodies and loop bodies
 }
 
 // meterBody appends to out the metered copy of a function body (its
@@ -294,9 +324,10 @@ type meterer struct {
 // of cost c > 0 gets `const c+91; call usegas` (inline: the countdown of
 // appendInlineCharge) in front of it. With minCost, the charge is at least
 // minCost, and the first block of the body and of every loop body get the
-// statement even when c is 0.
+// statement even when c is 0. Sparse, those first blocks get it always,
+// and no other block does.
 func (mt *meterer) meterBody(out, body []byte) ([]byte, error) {
-	forced := mt.minCost > 0 // the first block of the body
+	head := true // the block starts the body or a loop body
 	start := 0
 	var cost uint64
 	mt.fixups = mt.fixups[:0]
@@ -317,7 +348,11 @@ func (mt *meterer) meterBody(out, body []byte) ([]byte, error) {
 		if !last && !endsBlock(in.op) {
 			continue
 		}
-		if cost != 0 || forced {
+		metered := cost != 0 || head && mt.minCost > 0
+		if mt.sparse {
+			metered = head
+		}
+		if metered {
 			charge := cost + meteringStatementCost
 			if charge < mt.minCost {
 				charge = mt.minCost
@@ -346,7 +381,7 @@ func (mt *meterer) meterBody(out, body []byte) ([]byte, error) {
 		out = append(out, body[last0:p]...)
 		mt.fixups = mt.fixups[:0]
 		start, cost = p, 0
-		forced = mt.minCost > 0 && in.op == opLoop
+		head = in.op == opLoop
 	}
 	return out, nil
 }
