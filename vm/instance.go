@@ -280,10 +280,7 @@ func (i *Instance) EncodeState(w io.Writer) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, err
 	}
-	if err := s.Encode(w); err != nil {
-		return [32]byte{}, err
-	}
-	return s.Hash(), nil
+	return s.Encode(w)
 }
 
 // stateView is the state with Memory aliasing the live linear memory: valid

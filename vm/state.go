@@ -75,13 +75,16 @@ const (
 )
 
 // Encode writes the state as: a magic and version, the zstd-compressed raw
-// state, and the SHA-256 of the raw state, which Decode checks. The memory
-// is compressed as independent zstd frames in parallel (a zstd stream may be
-// a sequence of frames) while the hash is computed beside them.
-func (s *State) Encode(w io.Writer) error {
+// state, the SHA-256 of the raw state's header (format, module, host state,
+// globals) and the state's Hash (the SHA-256 of the memory for the emscripten
+// formats, of the whole raw state for the native format), which Decode
+// checks. The memory is compressed as independent zstd frames in parallel (a
+// zstd stream may be a sequence of frames) while it is hashed beside them, in
+// one pass. Encode returns the state's Hash.
+func (s *State) Encode(w io.Writer) ([32]byte, error) {
 	var prefix bytes.Buffer
 	if err := s.writeRaw(&prefix, false); err != nil {
-		return fmt.Errorf("write state: %w", err)
+		return [32]byte{}, fmt.Errorf("write state: %w", err)
 	}
 	parts := [][]byte{prefix.Bytes()}
 	const minPart = 8 << 20
@@ -99,12 +102,15 @@ func (s *State) Encode(w io.Writer) error {
 	go func() {
 		defer wg.Done()
 		h := sha256.New()
-		for _, p := range parts {
+		if s.Format == FormatNative {
+			h.Write(parts[0])
+		}
+		for _, p := range parts[1:] {
 			h.Write(p)
 		}
 		h.Sum(sum[:0])
 	}()
-	// The prefix is tiny: it shares the first memory part's frame.
+	// The header is tiny: it shares the first memory part's frame.
 	frames := make([][]byte, len(parts)-1)
 	errs := make([]error, len(parts)-1)
 	for k := 1; k < len(parts); k++ {
@@ -120,20 +126,18 @@ func (s *State) Encode(w io.Writer) error {
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("write state: %w", err)
+		return [32]byte{}, fmt.Errorf("write state: %w", err)
 	}
-	if _, err := w.Write(append([]byte(stateMagic), stateVersion)); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	for _, f := range frames {
-		if _, err := w.Write(f); err != nil {
-			return fmt.Errorf("write state: %w", err)
+	header := sha256.Sum256(prefix.Bytes())
+	out := [][]byte{append([]byte(stateMagic), stateVersion)}
+	out = append(out, frames...)
+	out = append(out, header[:], sum[:])
+	for _, b := range out {
+		if _, err := w.Write(b); err != nil {
+			return [32]byte{}, fmt.Errorf("write state: %w", err)
 		}
 	}
-	if _, err := w.Write(sum[:]); err != nil {
-		return fmt.Errorf("write state: %w", err)
-	}
-	return nil
+	return sum, nil
 }
 
 // encodeParallelism is how many zstd frames a large memory is cut into.
@@ -144,7 +148,8 @@ const encodeParallelism = 2
 // WithLowerEncoderMem is 3.5 times slower).
 func compressFrame(bufs ...[]byte) ([]byte, error) {
 	var out bytes.Buffer
-	enc, err := zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+	enc, err := zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+		zstd.WithEncoderCRC(false)) // the state carries its own SHA-256
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +168,7 @@ func compressFrame(bufs ...[]byte) ([]byte, error) {
 // MarshalBinary is Encode into a byte slice.
 func (s *State) MarshalBinary() ([]byte, error) {
 	var buf bytes.Buffer
-	if err := s.Encode(&buf); err != nil {
+	if _, err := s.Encode(&buf); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil
@@ -185,21 +190,26 @@ func DecodeState(r io.Reader) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: read: %v", ErrBadState, err)
 	}
-	if len(rest) < sha256.Size {
+	if len(rest) < 2*sha256.Size {
 		return nil, fmt.Errorf("%w: truncated", ErrBadState)
 	}
-	compressed, sum := rest[:len(rest)-sha256.Size], rest[len(rest)-sha256.Size:]
+	n := len(rest) - 2*sha256.Size
+	compressed, header, sum := rest[:n], rest[n:n+sha256.Size], rest[n+sha256.Size:]
 	dec, err := zstd.NewReader(bytes.NewReader(compressed), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
 	defer dec.Close()
-	h := sha256.New()
-	s, err := readRaw(bufio.NewReaderSize(io.TeeReader(dec, h), 1<<16))
+	s, err := readRaw(bufio.NewReaderSize(dec, 1<<16))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
-	if !bytes.Equal(h.Sum(nil), sum) {
+	var prefix bytes.Buffer
+	_ = s.writeRaw(&prefix, false)
+	if h := sha256.Sum256(prefix.Bytes()); !bytes.Equal(h[:], header) {
+		return nil, fmt.Errorf("%w: SHA-256 mismatch in the header (corrupt state)", ErrBadState)
+	}
+	if h := s.Hash(); !bytes.Equal(h[:], sum) {
 		return nil, fmt.Errorf("%w: SHA-256 mismatch (corrupt state)", ErrBadState)
 	}
 	return s, nil

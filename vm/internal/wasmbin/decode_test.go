@@ -37,6 +37,7 @@ func testModules(t *testing.T) map[string][]byte {
 		"globals":       wat(t, "globals"),
 		"globalsenv":    wat(t, "globalsenv"),
 		"rename":        wat(t, "rename"),
+		"sparse":        wat(t, "sparse", "--enable-tail-call"),
 		"tiny":          wat(t, "tiny"),
 		"typesonly":     wat(t, "typesonly"),
 		"empty":         wat(t, "empty"),

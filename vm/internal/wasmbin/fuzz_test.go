@@ -10,7 +10,9 @@ import (
 // may panic; every error must wrap ErrMalformed or ErrUnsupported (or be a
 // rewrite's own refusal); a decoded module must encode back to its input;
 // and what a rewrite returns must decode again. The inline budget must
-// also charge what the call-based one does (checkInline).
+// also charge what the call-based one does (checkInline), and the sparse
+// one what the inline one does at function entries and loop headers, and
+// nothing elsewhere (checkSparse).
 //
 // The seed corpus (testdata/fuzz/FuzzDecode) holds the small testdata
 // modules, assembled, and some malformed ones. Run it with
@@ -29,9 +31,9 @@ func FuzzDecode(f *testing.F) {
 		if !bytes.Equal(m.Encode(), b) {
 			t.Fatal("Decode+Encode changed the input")
 		}
-		var metered [3][]byte
+		var metered [4][]byte
 		for i, cfg := range []MeterConfig{{}, {MeterType: I64, Module: "aogo", Field: "budget", MinCost: 7},
-			{InlineGlobal: "budget", MinCost: 7}} {
+			{InlineGlobal: "budget", MinCost: 7}, {InlineGlobal: "budget", MinCost: 7, InlineSparse: true}} {
 			out, err := Meter(b, cfg)
 			if err != nil {
 				if !errors.Is(err, ErrMeterImportExists) && !errors.Is(err, ErrDuplicateExport) {
@@ -48,6 +50,11 @@ func FuzzDecode(f *testing.F) {
 			// The inline budget charges what the call-based one does
 			// (when that one succeeds), and changes nothing else.
 			checkInline(t, m, metered[1], metered[2], "budget")
+		}
+		if metered[3] != nil {
+			// The sparse one charges at the entries and loop headers only,
+			// what the dense one charges there.
+			checkSparse(t, m, metered[2], metered[3], "budget")
 		}
 		if out, _, err := ExportGlobals(b, "g."); err == nil {
 			if _, err := Decode(out); err != nil {

@@ -20,7 +20,8 @@ import (
 // pass, then ExportGlobals) on a real GOOS=wasip1 binary, built from
 // testdata/goguest, and runs the result: it still prints what it should,
 // the budget counts, and the stack pointer (global 0) is exported. The
-// budget pass runs in both modes, which must count the same.
+// budget pass runs in both modes, which must count the same, and in the
+// sparse inline mode, which must count less.
 func TestGoGuest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Go wasm binary")
@@ -48,8 +49,12 @@ func TestGoGuest(t *testing.T) {
 	if inline.used != calls.used {
 		t.Errorf("the inline counter went down by %d, usegas was charged %d", inline.used, calls.used)
 	}
-	t.Logf("%d bytes, %d with the budget calls, %d with the inline budget; %d budget units",
-		len(bin), calls.size, inline.size, calls.used)
+	sparse := runGoGuest(t, bin, &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget", InlineSparse: true}, len(globals))
+	if sparse.used == 0 || sparse.used > inline.used {
+		t.Errorf("the sparse counter went down by %d, the dense one by %d", sparse.used, inline.used)
+	}
+	t.Logf("%d bytes, %d with the budget calls, %d with the inline budget, %d sparse; %d budget units, %d sparse",
+		len(bin), calls.size, inline.size, sparse.size, calls.used, sparse.used)
 }
 
 type goGuestRun struct {
@@ -124,15 +129,23 @@ func runGoGuest(t *testing.T, bin []byte, cfg *MeterConfig, n int) goGuestRun {
 }
 
 // buildGoGuest builds testdata/goguest for GOOS=wasip1.
-func buildGoGuest(t *testing.T) []byte {
+func buildGoGuest(t testing.TB) []byte {
+	t.Helper()
+	return buildGo(t, "goguest")
+}
+
+// buildGo builds the Go program in testdata/dir for GOOS=wasip1, with the
+// extra go build flags.
+func buildGo(t testing.TB, dir string, flags ...string) []byte {
 	t.Helper()
 	goBin := filepath.Join(os.Getenv("GOROOT"), "bin", "go")
 	if _, err := os.Stat(goBin); err != nil {
 		goBin = "go"
 	}
-	out := filepath.Join(t.TempDir(), "goguest.wasm")
-	cmd := exec.Command(goBin, "build", "-o", out, "main.go")
-	cmd.Dir = filepath.Join("testdata", "goguest")
+	out := filepath.Join(t.TempDir(), dir+".wasm")
+	args := append(append([]string{"build", "-o", out}, flags...), "main.go")
+	cmd := exec.Command(goBin, args...)
+	cmd.Dir = filepath.Join("testdata", dir)
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, msg)
@@ -142,4 +155,60 @@ func buildGoGuest(t *testing.T) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// BenchmarkBudgetGoGuest calls the handle of testdata/goreactor, a Go
+// reactor doing a trivial message's worth of work (JSON, a map, a
+// goroutine), in wazero's compiler: unmetered, with the inline budget, and
+// with the sparse inline budget, the counter set before each call as the
+// vm does. Go code runs very many short blocks, most of which the sparse
+// budget leaves alone. ns/op is the figure; units/op is what the budget
+// counted.
+func BenchmarkBudgetGoGuest(b *testing.B) {
+	ctx := context.Background()
+	bin := buildGo(b, "goreactor", "-buildmode=c-shared")
+	for _, bc := range []struct {
+		name string
+		cfg  *MeterConfig
+	}{
+		{"unmetered", nil},
+		{"inline", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget"}},
+		{"inline-sparse", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget", InlineSparse: true}},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			out := bin
+			if bc.cfg != nil {
+				var err error
+				if out, err = Meter(bin, *bc.cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+			r := newRuntimeWith(b, wazero.NewRuntimeConfigCompiler())
+			wasi_snapshot_preview1.MustInstantiate(ctx, r)
+			mod, err := r.InstantiateWithConfig(ctx, out, wazero.NewModuleConfig().WithName("goreactor").WithStartFunctions())
+			if err != nil {
+				b.Fatal(err)
+			}
+			reset, used := func() {}, func() uint64 { return 0 }
+			if bc.cfg != nil {
+				counter := counterOf(b, mod)
+				reset = func() { counter.Set(math.MaxInt64) }
+				used = func() uint64 { return math.MaxInt64 - counter.Get() }
+			}
+			reset()
+			if _, err := mod.ExportedFunction("_initialize").Call(ctx); err != nil {
+				b.Fatal(err)
+			}
+			handle := mod.ExportedFunction("handle")
+			var units uint64
+			for b.Loop() {
+				reset()
+				if res, err := handle.Call(ctx); err != nil || int32(res[0]) <= 0 {
+					b.Fatalf("handle: %v, %v", res, err)
+				}
+				units += used()
+			}
+			b.ReportMetric(float64(units)/float64(b.N), "units/op")
+		})
+	}
 }

@@ -8,7 +8,9 @@ import (
 
 // Meter's inline mode (MeterConfig.InlineGlobal): the budget counts down in
 // a global of the module itself, so a metered block costs a few
-// instructions instead of a call into another module.
+// instructions instead of a call into another module. Sparse
+// (MeterConfig.InlineSparse), only the first block of every function body
+// and loop body is metered; meterBody decides which blocks are.
 
 // Opcodes and the block type of the inline countdown.
 const (

@@ -158,6 +158,14 @@ func checkInline(t testing.TB, in *Module, calls, inline []byte, name string) {
 // charges in order.
 func inlineCharges(t testing.TB, body []byte, g uint32) (stripped []byte, charges []uint64) {
 	t.Helper()
+	stripped, _, charges = inlineChargesAt(t, body, g)
+	return stripped, charges
+}
+
+// inlineChargesAt is inlineCharges that also returns where each countdown
+// was: its offset in stripped.
+func inlineChargesAt(t testing.TB, body []byte, g uint32) (stripped []byte, at []int, charges []uint64) {
+	t.Helper()
 	head := append(appendULEB([]byte{opGlobalGet}, uint64(g)), byte(opI64Const))
 	for p := 0; p < len(body); {
 		if bytes.HasPrefix(body[p:], head) {
@@ -166,6 +174,7 @@ func inlineCharges(t testing.TB, body []byte, g uint32) (stripped []byte, charge
 				t.Fatal(err)
 			}
 			if countdown := appendInlineCharge(nil, g, uint64(c)); bytes.HasPrefix(body[p:], countdown) {
+				at = append(at, len(stripped))
 				charges = append(charges, uint64(c))
 				p += len(countdown)
 				continue
@@ -178,7 +187,7 @@ func inlineCharges(t testing.TB, body []byte, g uint32) (stripped []byte, charge
 		stripped = append(stripped, body[p:in.next]...)
 		p = in.next
 	}
-	return stripped, charges
+	return stripped, at, charges
 }
 
 // callCharges returns the charges of `i64.const c; call meter` in body.
@@ -467,6 +476,9 @@ func TestMeterInlineErrors(t *testing.T) {
 		{"initial", MeterConfig{InlineGlobal: "b", InlineInitial: math.MaxInt64 + 1}, nil},
 		{"duplicate", MeterConfig{InlineGlobal: "spin"}, ErrDuplicateExport},
 		{"charge", MeterConfig{InlineGlobal: "b", MinCost: math.MaxInt64 + 1}, ErrUnsupported},
+		{"sparse charge", MeterConfig{InlineGlobal: "b", InlineSparse: true, MinCost: math.MaxInt64 + 1}, ErrUnsupported},
+		{"sparse without inline", MeterConfig{MeterType: I64, Module: "aogo", Field: "budget", InlineSparse: true}, nil},
+		{"sparse alone", MeterConfig{InlineSparse: true}, nil},
 	}
 	for _, c := range cases {
 		_, err := Meter(bin, c.cfg)
@@ -487,7 +499,9 @@ func TestMeterInlineErrors(t *testing.T) {
 // BenchmarkBudgetLoop runs 10^8 turns of loop.wat (one metered block per
 // turn) in wazero's compiler: unmetered, with the budget calls into a
 // counter module (as the vm counts the budget, through counter.wat, a copy
-// of its counter), and with the inline budget. ns/turn is the figure.
+// of its counter), and with the inline budget, dense and sparse (the same
+// here: the one block of a turn is the loop header). ns/turn is the
+// figure. BenchmarkBudgetGoGuest measures where sparse differs.
 func BenchmarkBudgetLoop(b *testing.B) {
 	const turns = 100_000_000
 	ctx := context.Background()
@@ -499,6 +513,7 @@ func BenchmarkBudgetLoop(b *testing.B) {
 		{"unmetered", nil},
 		{"calls", &MeterConfig{MeterType: I64, Module: "aogo_budget", Field: "usegas", MinCost: 1}},
 		{"inline", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget"}},
+		{"inline-sparse", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget", InlineSparse: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			r := newRuntimeWith(b, wazero.NewRuntimeConfigCompiler())
@@ -535,7 +550,7 @@ func BenchmarkBudgetLoop(b *testing.B) {
 }
 
 // BenchmarkBudgetCompile compiles SQLite in wazero's compiler as it is
-// and after either budget pass: what the larger inline code costs.
+// and after each budget pass: what the larger inline code costs.
 func BenchmarkBudgetCompile(b *testing.B) {
 	ctx := context.Background()
 	bin := sqliteWasm(b)
@@ -546,6 +561,7 @@ func BenchmarkBudgetCompile(b *testing.B) {
 		{"unmetered", nil},
 		{"calls", &MeterConfig{MeterType: I64, Module: "aogo_budget", Field: "usegas", MinCost: 1}},
 		{"inline", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget"}},
+		{"inline-sparse", &MeterConfig{MinCost: 1, InlineGlobal: "aogo_budget", InlineSparse: true}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			out := bin

@@ -61,20 +61,28 @@ type MeterConfig struct {
 	//     loop instruction, where entering the loop and every branch back
 	//     to it (br, br_if, br_table, br_on_*, a catch) land.
 	//
-	// Each charges the block that starts there, as the dense inline mode
-	// does: the costs of its instructions in the table plus 91, and at
-	// least MinCost. Those charges are always inserted, whatever MinCost
-	// (so at least 91 each), and no other block is charged. A budget unit
-	// then means a lower bound of the work, counted at function entries
-	// and loop turns: for any execution the counter goes down by at most
-	// what the dense inline mode with max(MinCost, 1) counts, as its
-	// charges are a subset of those.
+	// Each charges what the dense inline mode charges at the same place,
+	// for the block that starts there (up to the next instruction that
+	// ends a block, as Meter cuts bodies): the costs of its instructions
+	// in the table plus 91, and at least MinCost. These charges are made
+	// whatever the block costs and whatever MinCost (so each is at least
+	// 91); no other block is charged. A budget unit then means a lower
+	// bound of the work, counted at function entries and loop turns:
 	//
-	// It still stops every endless execution: one that makes finitely many
-	// calls ends up in a single function activation, where only the
-	// branches to a loop go backwards, so it turns some loop forever; the
-	// others enter functions forever. What it saves is the countdown in
-	// the blocks between: Go (GOOS=wasip1) guests run many short blocks.
+	//   - for any execution the counter goes down by at most what the
+	//     dense inline mode with MinCost max(MinCost, 1) counts, since the
+	//     sparse charges are some of those;
+	//   - between two charges in one function activation, control only
+	//     moves forward through its body (every backward branch lands on a
+	//     loop header), so an execution that was charged n times ran at
+	//     most n times as many instructions as the longest body has,
+	//     besides those of host functions.
+	//
+	// So every endless execution runs out of budget, as the dense modes
+	// do: one that enters functions finitely often ends up turning some
+	// loop of one activation forever. What the sparse mode saves is the
+	// countdown in the blocks between, which Go (GOOS=wasip1) code has
+	// very many of.
 	InlineSparse bool
 	// InlineInitial is the initial value of the InlineGlobal counter: the
 	// budget of the module's start function, which the engine runs while

@@ -481,6 +481,26 @@ func TestMeterKeepsBehaviour(t *testing.T) {
 					t.Errorf("MinCost %d: the inline counter went down by %d, then %v; usegas was charged %d, then %v",
 						cfg.MinCost, istart, igas, start, gas)
 				}
+				// The sparse budget too, and it charges a part of that
+				// (a subset of the same charges), run by run.
+				if cfg.MinCost == 0 {
+					continue
+				}
+				sparse := inline
+				sparse.InlineSparse = true
+				got, sstart, sgas := results(bin, &sparse)
+				if got != want {
+					t.Errorf("%+v: results differ after metering\ngot:\n%s\nwant:\n%s", sparse, got, want)
+				}
+				if (sstart == 0) != (start == 0) || sstart > start || slices.Contains(sgas, 0) {
+					t.Errorf("MinCost %d: the sparse counter went down by %d, then %v; the dense one by %d, then %v",
+						cfg.MinCost, sstart, sgas, start, gas)
+				}
+				for k := range sgas {
+					if sgas[k] > gas[k] {
+						t.Errorf("MinCost %d: %s used %d sparse, %d dense", cfg.MinCost, c.runs[k].fn, sgas[k], gas[k])
+					}
+				}
 			}
 		})
 	}

@@ -46,7 +46,7 @@
         (br $top)))
     (local.get $s))
 
-  ;; A loop whose back edge is a br_table: n + 1 header charges.
+  ;; A loop whose back edge is a br_table: n + 1 turns (n >= 0).
   (func (export "table") (param $n i32) (result i32) (local $s i32)
     (block $out
       (loop $top
