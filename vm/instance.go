@@ -292,7 +292,12 @@ func (i *Instance) stateView() (*State, error) {
 	if !ok && size > 0 {
 		return i.snapshot() // exactly 4 GiB: take a copy
 	}
-	s := &State{Format: i.m.spec.format, ModuleID: i.m.id, Memory: buf[:size:size]}
+	return i.stateWith(buf[:size:size]), nil
+}
+
+// stateWith is the current state around the given memory bytes.
+func (i *Instance) stateWith(memory []byte) *State {
+	s := &State{Format: i.m.spec.format, ModuleID: i.m.id, Memory: memory}
 	if i.m.spec.native {
 		s.Globals = make([]uint64, len(i.m.globals))
 		for k, name := range i.m.globals {
@@ -303,35 +308,25 @@ func (i *Instance) stateView() (*State, error) {
 	}
 	s.Host = cloneHost(i.host)
 	s.Host.Files = i.files.snapshot()
-	return s, nil
+	return s
 }
 
 func (i *Instance) snapshot() (*State, error) {
 	mem := i.guest.Memory()
 	size := memorySize(mem)
-	s := &State{Format: i.m.spec.format, ModuleID: i.m.id, Memory: make([]byte, size)}
+	memory := make([]byte, size)
 	if size > 0 {
 		if buf, ok := mem.Read(0, uint32(size)); ok {
-			copy(s.Memory, buf)
+			copy(memory, buf)
 		} else {
 			half := uint32(size / 2)
 			a, _ := mem.Read(0, half)
 			b, _ := mem.Read(half, uint32(size-uint64(half)))
-			copy(s.Memory, a)
-			copy(s.Memory[half:], b)
+			copy(memory, a)
+			copy(memory[half:], b)
 		}
 	}
-	if i.m.spec.native {
-		s.Globals = make([]uint64, len(i.m.globals))
-		for k, name := range i.m.globals {
-			if g := i.guest.ExportedGlobal(name); g != nil && !i.m.isBudget(k) {
-				s.Globals[k] = g.Get()
-			}
-		}
-	}
-	s.Host = cloneHost(i.host)
-	s.Host.Files = i.files.snapshot()
-	return s, nil
+	return i.stateWith(memory), nil
 }
 
 func cloneHost(h HostState) HostState {

@@ -163,14 +163,6 @@ func (g *Gateway) mine(w http.ResponseWriter, r *http.Request) {
 	g.info(w, r)
 }
 
-// blockJSON is the subset of Arweave's block JSON the Store knows.
-type blockJSON struct {
-	IndepHash     string `json:"indep_hash"`
-	Height        int64  `json:"height"`
-	Timestamp     int64  `json:"timestamp"`
-	PreviousBlock string `json:"previous_block"`
-}
-
 func (g *Gateway) blockByHeight(w http.ResponseWriter, r *http.Request) {
 	s := r.PathValue("height")
 	h, err := strconv.ParseInt(s, 10, 64)
@@ -201,7 +193,7 @@ func (g *Gateway) block(w http.ResponseWriter, r *http.Request, q arweave.BlockQ
 		return
 	}
 	b := page.Edges[0].Node
-	writeJSON(w, http.StatusOK, blockJSON{IndepHash: b.ID, Height: b.Height, Timestamp: b.Timestamp, PreviousBlock: b.Previous})
+	writeJSON(w, http.StatusOK, arweave.NewBlockHeader(b))
 }
 
 // errorJSON is the body of every error response.

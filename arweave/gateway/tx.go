@@ -72,29 +72,7 @@ func (g *Gateway) data(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 }
 
-// txJSON is an item in the JSON shape of an Arweave format-2 transaction
-// (GET /tx/{id}). Tag names and values are b64url encoded, as Arweave does.
-type txJSON struct {
-	Format    int       `json:"format"`
-	ID        string    `json:"id"`
-	LastTx    string    `json:"last_tx"`
-	Owner     string    `json:"owner"`
-	Tags      []tagJSON `json:"tags"`
-	Target    string    `json:"target"`
-	Quantity  string    `json:"quantity"`
-	Data      string    `json:"data"`
-	DataSize  string    `json:"data_size"`
-	DataRoot  string    `json:"data_root"`
-	Reward    string    `json:"reward"`
-	Signature string    `json:"signature"`
-	BundledIn string    `json:"bundledIn,omitempty"`
-}
-
-type tagJSON struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
-}
-
+// tx answers GET /tx/{id} with the item as an Arweave format-2 transaction.
 func (g *Gateway) tx(w http.ResponseWriter, r *http.Request) {
 	id := pathID(w, r)
 	if id == "" {
@@ -105,23 +83,7 @@ func (g *Gateway) tx(w http.ResponseWriter, r *http.Request) {
 		g.failID(w, r, id, err)
 		return
 	}
-	tags := make([]tagJSON, len(tx.Tags))
-	for i, t := range tx.Tags {
-		tags[i] = tagJSON{Name: arweave.B64([]byte(t.Name)), Value: arweave.B64([]byte(t.Value))}
-	}
-	writeJSON(w, http.StatusOK, txJSON{
-		Format:    2,
-		ID:        tx.ID,
-		LastTx:    arweave.B64(tx.Anchor),
-		Owner:     arweave.B64(tx.Owner),
-		Tags:      tags,
-		Target:    tx.Target,
-		Quantity:  "0",
-		DataSize:  strconv.FormatInt(tx.DataSize, 10),
-		Reward:    "0",
-		Signature: arweave.B64(tx.Signature),
-		BundledIn: tx.BundledIn,
-	})
+	writeJSON(w, http.StatusOK, arweave.NewTxHeader(tx))
 }
 
 type statusJSON struct {

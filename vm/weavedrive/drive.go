@@ -176,29 +176,11 @@ func (d *Drive) unavailable(ctx context.Context, path string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrUnavailable, path, err)
 }
 
-// txJSON is the gateway's GET /tx/{id} (arweave/gateway txJSON, field for
-// field and in its order) followed by ownerAddress, as the reference's
-// JSON.stringify({...entry, ownerAddress}) writes it.
-type txJSON struct {
-	Format       int       `json:"format"`
-	ID           string    `json:"id"`
-	LastTx       string    `json:"last_tx"`
-	Owner        string    `json:"owner"`
-	Tags         []tagJSON `json:"tags"`
-	Target       string    `json:"target"`
-	Quantity     string    `json:"quantity"`
-	Data         string    `json:"data"`
-	DataSize     string    `json:"data_size"`
-	DataRoot     string    `json:"data_root"`
-	Reward       string    `json:"reward"`
-	Signature    string    `json:"signature"`
-	BundledIn    string    `json:"bundledIn,omitempty"`
-	OwnerAddress string    `json:"ownerAddress"`
-}
-
-type tagJSON struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+// txHeader is the gateway's GET /tx/{id} followed by ownerAddress, as the
+// reference's JSON.stringify({...entry, ownerAddress}) writes it.
+type txHeader struct {
+	arweave.TxHeader
+	OwnerAddress string `json:"ownerAddress"`
 }
 
 // tx returns the header of an item mined at or below the message's height.
@@ -216,33 +198,7 @@ func (d *Drive) tx(ctx context.Context, req vm.DriveRequest, id string) (vm.Driv
 	case tx.Block.Height > req.BlockHeight:
 		return nil, notFound(req.Path, fmt.Sprintf("mined at block %d, after the message's block %d", tx.Block.Height, req.BlockHeight))
 	}
-	tags := make([]tagJSON, len(tx.Tags))
-	for i, t := range tx.Tags {
-		tags[i] = tagJSON{Name: arweave.B64([]byte(t.Name)), Value: arweave.B64([]byte(t.Value))}
-	}
-	return jsonFile(txJSON{
-		Format:       2,
-		ID:           tx.ID,
-		LastTx:       arweave.B64(tx.Anchor),
-		Owner:        arweave.B64(tx.Owner),
-		Tags:         tags,
-		Target:       tx.Target,
-		Quantity:     "0",
-		DataSize:     strconv.FormatInt(tx.DataSize, 10),
-		Reward:       "0",
-		Signature:    arweave.B64(tx.Signature),
-		BundledIn:    tx.BundledIn,
-		OwnerAddress: arweave.NativeAddress(tx.Owner),
-	}, ""), nil
-}
-
-// blockJSON is the gateway's GET /block/height/{h} (arweave/gateway
-// blockJSON).
-type blockJSON struct {
-	IndepHash     string `json:"indep_hash"`
-	Height        int64  `json:"height"`
-	Timestamp     int64  `json:"timestamp"`
-	PreviousBlock string `json:"previous_block"`
+	return jsonFile(txHeader{arweave.NewTxHeader(tx), arweave.NativeAddress(tx.Owner)}, ""), nil
 }
 
 // block returns a block header at or below the message's height.
@@ -260,7 +216,7 @@ func (d *Drive) block(ctx context.Context, req vm.DriveRequest, h int64) (vm.Dri
 	b := page.Edges[0].Node
 	// NB: the reference serves the gateway's body as it came (res.text()),
 	// and the gateway ends it with a newline.
-	return jsonFile(blockJSON{IndepHash: b.ID, Height: b.Height, Timestamp: b.Timestamp, PreviousBlock: b.Previous}, "\n"), nil
+	return jsonFile(arweave.NewBlockHeader(b), "\n"), nil
 }
 
 func jsonFile(v any, suffix string) vm.DriveFile {
