@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,6 +177,11 @@ func TestRollback(t *testing.T) {
 // safety valve): Handle returns ErrInterrupted, nothing is committed, and the
 // process goes on from its state before the message.
 func TestContextInterrupts(t *testing.T) {
+	// wazero's compiled code cannot be preempted, so a garbage collection
+	// that stops the world waits for the running module, and so does the
+	// goroutine that would interrupt it: the budget (infinite here) would
+	// be what ends the wait. Keep the collector out of this test.
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	rt := newRuntime(t, vm.Config{})
 	for _, tm := range testModules(t) {
 		if tm.Variant == "minimal" && tm.Format != vm.FormatEmscripten2 {
@@ -198,5 +204,29 @@ func TestContextInterrupts(t *testing.T) {
 				t.Fatalf("Inc after the interruption: %q", got)
 			}
 		})
+	}
+}
+
+// TestNestedInvokes: protected calls nested three deep (as Lua nests
+// pcalls) each longjmp back to their own level. The host's invoke_* runs
+// re-entrantly, and a wazero function must not be re-entered: this crashed
+// the process before invokes took one function per nesting depth.
+func TestNestedInvokes(t *testing.T) {
+	rt := newRuntime(t, vm.Config{})
+	ran := 0
+	for _, tm := range testModules(t) {
+		if tm.Variant != "rich" {
+			continue
+		}
+		ran++
+		inst := tm.start(t, rt, vm.Limits{})
+		for n := 1; n <= 3; n++ {
+			if got := outputString(handle(t, inst, msg(n, "Nest", ""))); got != "nested:0:10" {
+				t.Fatalf("%s: Nest answered %q", tm.name(), got)
+			}
+		}
+	}
+	if ran == 0 {
+		t.Fatal("no rich C module")
 	}
 }

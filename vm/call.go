@@ -19,7 +19,7 @@ type exports struct {
 	setThrew, errnoLocation             api.Function
 	stackInit, stackEnd, ctors, main    api.Function
 	aoAlloc, aoFree, initialize         api.Function
-	dynCalls                            map[string]api.Function
+	dynCalls                            map[string][]api.Function // by invoke nesting depth
 }
 
 func lookupExports(g api.Module, s *formatSpec) exports {
@@ -47,7 +47,7 @@ func lookupExports(g api.Module, s *formatSpec) exports {
 		aoAlloc:       fn("ao_alloc"),
 		aoFree:        fn("ao_free"),
 		initialize:    fn("_initialize"),
-		dynCalls:      map[string]api.Function{},
+		dynCalls:      map[string][]api.Function{},
 	}
 }
 

@@ -52,7 +52,7 @@ func differentialMessages(format vm.Format) [][]byte {
 	actions := []struct{ action, data string }{
 		{"Inc", ""}, {"Inc", ""}, {"Echo", "héllo \"wörld\" 😀\n\ttab"}, {"Big", strings.Repeat("é", 5000)},
 		{"Error", ""}, {"Inc", ""}, {"Send", "target-process"}, {"Time", ""}, {"Env", ""},
-		{"Trap", ""}, {"Inc", ""}, {"Fail", ""}, {"Inc", ""}, {"Time", ""}, {"Print", "printed line"}, {"Time", ""},
+		{"Trap", ""}, {"Inc", ""}, {"Fail", ""}, {"Nest", ""}, {"Inc", ""}, {"Time", ""}, {"Print", "printed line"}, {"Time", ""},
 	}
 	if format != vm.FormatEmscripten4 && format != vm.FormatEmscriptenMetering {
 		actions = append(actions, struct{ action, data string }{"Shell", ""})

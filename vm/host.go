@@ -515,11 +515,18 @@ func invoke(m *Module, name string, def api.FunctionDefinition) hostImpl {
 		if err != nil {
 			panic(err)
 		}
-		dyn, ok := e.dynCalls[sig]
-		if !ok {
-			dyn = i.guest.ExportedFunction("dynCall_" + sig)
-			e.dynCalls[sig] = dyn
+		// A wazero Function is not re-entrant (it owns its call stack), and
+		// invokes nest (a pcall inside a pcall), so each nesting depth
+		// gets its own dynCall function.
+		depth := i.invokeDepth
+		i.invokeDepth++
+		defer func() { i.invokeDepth-- }()
+		fns := e.dynCalls[sig]
+		for len(fns) <= depth {
+			fns = append(fns, i.guest.ExportedFunction("dynCall_"+sig))
+			e.dynCalls[sig] = fns
 		}
+		dyn := fns[depth]
 		var callErr error
 		n := max(len(params), len(results))
 		buf := make([]uint64, n)

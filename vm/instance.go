@@ -46,10 +46,12 @@ type Instance struct {
 
 	host     HostState // live host state
 	tempRet0 uint64
-	files    *fileTable
-	cur      *callState
-	rand     *messageRand
-	exports  exports
+	// invokeDepth is how deeply invoke_* calls are nested right now.
+	invokeDepth int
+	files       *fileTable
+	cur         *callState
+	rand        *messageRand
+	exports     exports
 
 	// Rollback: the state after the last good message before the journal
 	// (nil: the freshly booted instance), and the messages evaluated
@@ -58,7 +60,6 @@ type Instance struct {
 	journal      []journalEntry
 	journalBytes int
 	replaying    bool // a rollback is replaying the journal: output was already shown
-	evaluating   atomic.Bool
 }
 
 // journalEntry is a message that succeeded after the base state.
@@ -438,8 +439,7 @@ func (i *Instance) rollback(ctx context.Context) error {
 // eval runs one message on the live guest.
 func (i *Instance) eval(ctx context.Context, msg, env []byte) (*Result, error) {
 	i.cur = &callState{msg: msg, env: env}
-	i.evaluating.Store(true)
-	defer func() { i.cur = nil; i.evaluating.Store(false) }()
+	defer func() { i.cur = nil }()
 	i.memHit = false
 	if i.gas != nil {
 		i.gas.refill()
@@ -459,9 +459,10 @@ func (i *Instance) eval(ctx context.Context, msg, env []byte) (*Result, error) {
 		if i.gas != nil {
 			gasLimit = i.gas.limit
 		}
-		budget, running := i.budget, &i.evaluating
+		budget, running := i.budget, new(atomic.Bool)
+		running.Store(true)
 		stop := context.AfterFunc(ctx, func() { exhaust(gasLimit, budget, running) })
-		defer stop()
+		defer func() { stop(); running.Store(false) }()
 	}
 	var out []byte
 	var err error
@@ -508,7 +509,9 @@ func (i *Instance) eval(ctx context.Context, msg, env []byte) (*Result, error) {
 // another goroutine while the module runs, so it keeps writing until the
 // evaluation has returned (a block in flight may store over one write).
 func exhaust(gasLimit, budget api.MutableGlobal, running *atomic.Bool) {
-	for k := 0; k < 1000 && running.Load(); k++ {
+	// A write can land between the module's load and store of the counter
+	// and be lost, so keep writing until the evaluation has returned.
+	for running.Load() {
 		// -1 as int64: any use exceeds the gas limit, and the budget goes
 		// below zero at its next charge (without wrapping around).
 		if gasLimit != nil {
@@ -517,7 +520,7 @@ func exhaust(gasLimit, budget api.MutableGlobal, running *atomic.Bool) {
 		if budget != nil {
 			budget.Set(math.MaxUint64)
 		}
-		time.Sleep(time.Millisecond)
+		time.Sleep(100 * time.Microsecond)
 	}
 }
 

@@ -478,6 +478,27 @@ static void fail_jump(int64_t a, int64_t b) {
 }
 #endif
 
+// Nest: an invoke inside an invoke (as Lua nests pcalls), whose inner call
+// longjmps: the host's invoke_* and the dynCall export run re-entrantly.
+static int nest_inner_threw;
+#if !W64
+static void nest_mid(int32_t a, int32_t b) {
+    (void)a, (void)b;
+    threw = 0;
+    invoke_vii((int32_t)(uintptr_t)&fail_jump, 7, 8);
+    nest_inner_threw = threw != 0;
+    threw = 0;
+}
+#else
+static void nest_mid(int64_t a, int64_t b) {
+    (void)a, (void)b;
+    threw = 0;
+    invoke_vjj((int64_t)(uintptr_t)&fail_jump, 7, 8);
+    nest_inner_threw = threw != 0;
+    threw = 0;
+}
+#endif
+
 // ---------------------------------------------------------------- replies
 
 // One message's answer: Output (raw JSON, none if empty), Error, and the raw
@@ -856,6 +877,17 @@ EXPORT("handle") char *handle(const char *msgjson, const char *envjson) {
         // The Data token is already JSON (JSON.stringify escaping): copy it.
         if (c->m.data.p && c->m.data.p[0] == '"') sb_put(&c->out, c->m.data.p, c->m.data.n);
         else sb_str(&c->out, "\"\"");
+    } else if (span_is(a, "Nest")) {
+        threw = 0;
+        nest_inner_threw = 0;
+#if W64
+        invoke_vjj((int64_t)(uintptr_t)&nest_mid, 0, 0);
+#else
+        invoke_vii((int32_t)(uintptr_t)&nest_mid, 0, 0);
+#endif
+        sb_str(&c->out, threw ? "\"nested:1:" : "\"nested:0:");
+        sb_str(&c->out, nest_inner_threw ? "10\"" : "0\"");
+        threw = 0;
     } else if (span_is(a, "Big")) {
         sb_str(&c->out, "\"");
         sb_u64(&c->out, json_unquote(c->m.data, 0));

@@ -247,6 +247,29 @@ static void act_fail(call *c) {
   longjmp(*fail_jump, 1);
 }
 
+// Nest: protected calls inside protected calls, as Lua nests pcalls: the
+// host's invoke_* runs re-entrantly (three levels with the message's own).
+typedef void (*pfunc)(void *, void *);
+static int protected_call(pfunc f, void *a, void *b);
+
+static void nest_inner(void *a, void *b) {
+  (void)a;
+  (void)b;
+  longjmp(*fail_jump, 1);
+}
+
+static void nest_mid(void *a, void *b) {
+  (void)b;
+  *(int *)a = 10 * protected_call(nest_inner, NULL, NULL);
+}
+
+static void act_nest(call *c) {
+  (void)c;
+  int inner = 0;
+  int outer = protected_call(nest_mid, &inner, NULL);
+  sb_printf(&val, "\"nested:%d:%d\"", outer, inner);
+}
+
 #endif // AO_RICH
 
 static int is(const call *c, const char *name) { return c->action && strcmp(c->action, name) == 0; }
@@ -285,6 +308,8 @@ __attribute__((noinline)) static void dispatch(void *arg, void *unused) {
 #ifdef AO_RICH
   } else if (is(c, "Fail")) {
     act_fail(c);
+  } else if (is(c, "Nest")) {
+    act_nest(c);
   } else if (is(c, "Time")) {
     act_time(c);
   } else if (is(c, "Random")) {
@@ -306,8 +331,6 @@ __attribute__((noinline)) static void dispatch(void *arg, void *unused) {
 }
 
 #ifdef AO_RICH
-typedef void (*pfunc)(void *, void *);
-
 // protected_call runs f(a, b) and returns 0, or 1 if f longjmp'ed out (like
 // Lua's luaD_rawrunprotected). It must contain no other call: the setjmp
 // lowering wraps every call of a setjmp-calling function in invoke_*.
