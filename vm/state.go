@@ -71,30 +71,25 @@ func (s *State) HashHex() string {
 
 const (
 	stateMagic   = "AOGOVMST"
-	stateVersion = 1
+	stateVersion = 2
 )
 
 // Encode writes the state as: a magic and version, the zstd-compressed raw
 // state, the SHA-256 of the raw state's header (format, module, host state,
 // globals) and the state's Hash (the SHA-256 of the memory for the emscripten
 // formats, of the whole raw state for the native format), which Decode
-// checks. The memory is compressed as independent zstd frames in parallel (a
-// zstd stream may be a sequence of frames) while it is hashed beside them, in
-// one pass. Encode returns the state's Hash.
+// checks. In the compressed stream the memory is cut into parts, each a
+// bitmap of its 4 KiB pages that are not all zero followed by those pages
+// (process memory is mostly empty, and skipping empty pages is much cheaper
+// than compressing them). The parts are compressed as independent zstd
+// frames in parallel (a zstd stream may be a sequence of frames) while the
+// memory is hashed beside them, in one pass. Encode returns the state's Hash.
 func (s *State) Encode(w io.Writer) ([32]byte, error) {
 	var prefix bytes.Buffer
 	if err := s.writeRaw(&prefix, false); err != nil {
 		return [32]byte{}, fmt.Errorf("write state: %w", err)
 	}
-	parts := [][]byte{prefix.Bytes()}
-	const minPart = 8 << 20
-	mem := s.Memory
-	for n := encodeParallelism; n > 1 && len(mem) >= 2*minPart; n-- {
-		cut := len(mem) / n
-		parts = append(parts, mem[:cut])
-		mem = mem[cut:]
-	}
-	parts = append(parts, mem)
+	cuts := memoryParts(len(s.Memory))
 
 	var sum [32]byte
 	var wg sync.WaitGroup
@@ -103,25 +98,24 @@ func (s *State) Encode(w io.Writer) ([32]byte, error) {
 		defer wg.Done()
 		h := sha256.New()
 		if s.Format == FormatNative {
-			h.Write(parts[0])
+			h.Write(prefix.Bytes())
 		}
-		for _, p := range parts[1:] {
-			h.Write(p)
-		}
+		h.Write(s.Memory)
 		h.Sum(sum[:0])
 	}()
-	// The header is tiny: it shares the first memory part's frame.
-	frames := make([][]byte, len(parts)-1)
-	errs := make([]error, len(parts)-1)
-	for k := 1; k < len(parts); k++ {
+	frames := make([][]byte, len(cuts)-1)
+	errs := make([]error, len(cuts)-1)
+	for k := 0; k+1 < len(cuts); k++ {
 		wg.Add(1)
 		go func(k int) {
 			defer wg.Done()
 			var in [][]byte
-			if k == 1 {
-				in = append(in, parts[0])
+			if k == 0 {
+				// The header is tiny: it shares the first part's frame.
+				in = append(in, prefix.Bytes())
 			}
-			frames[k-1], errs[k-1] = compressFrame(append(in, parts[k])...)
+			in = append(in, sparsePages(s.Memory[cuts[k]:cuts[k+1]])...)
+			frames[k], errs[k] = compressFrame(in...)
 		}(k)
 	}
 	wg.Wait()
@@ -140,8 +134,62 @@ func (s *State) Encode(w io.Writer) ([32]byte, error) {
 	return sum, nil
 }
 
-// encodeParallelism is how many zstd frames a large memory is cut into.
+// encodeParallelism is how many parts (zstd frames) a large memory is cut
+// into; parts are at least 8 MiB.
 const encodeParallelism = 2
+
+const statePage = 4096
+
+// memoryParts returns the offsets that cut a memory of n bytes into the
+// parts Encode compresses separately (page aligned: n is a whole number of
+// 64 KiB wasm pages).
+func memoryParts(n int) []int {
+	const minPart = 8 << 20
+	parts := 1
+	for parts < encodeParallelism && n >= (parts+1)*minPart {
+		parts++
+	}
+	cuts := []int{0}
+	for k := 1; k < parts; k++ {
+		cuts = append(cuts, (n/parts*k)/statePage*statePage)
+	}
+	return append(cuts, n)
+}
+
+var zeroPage [statePage]byte
+
+// sparsePages is a part of memory as written in the stream: the bitmap of
+// its non-zero pages, then those pages.
+func sparsePages(mem []byte) [][]byte {
+	pages := len(mem) / statePage
+	bitmap := make([]byte, (pages+7)/8)
+	out := [][]byte{bitmap}
+	for p := 0; p < pages; p++ {
+		page := mem[p*statePage : (p+1)*statePage]
+		if !bytes.Equal(page, zeroPage[:]) {
+			bitmap[p/8] |= 1 << (p % 8)
+			out = append(out, page)
+		}
+	}
+	return out
+}
+
+// readSparsePages reads a part written by sparsePages into mem (zeroed).
+func readSparsePages(r io.Reader, mem []byte) error {
+	pages := len(mem) / statePage
+	bitmap := make([]byte, (pages+7)/8)
+	if _, err := io.ReadFull(r, bitmap); err != nil {
+		return err
+	}
+	for p := 0; p < pages; p++ {
+		if bitmap[p/8]&(1<<(p%8)) != 0 {
+			if _, err := io.ReadFull(r, mem[p*statePage:(p+1)*statePage]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 // compressFrame compresses bufs into one zstd frame at the fastest level
 // (measured: 1.25 GB/s on empty memory, 0.5 GB/s on dense memory here;
@@ -326,8 +374,11 @@ func readRaw(r *bufio.Reader) (*State, error) {
 		return nil, fmt.Errorf("memory of %d bytes is not a whole number of pages below 16 GiB", n)
 	}
 	s.Memory = make([]byte, n)
-	if _, err := io.ReadFull(r, s.Memory); err != nil {
-		return nil, fmt.Errorf("memory: %w", err)
+	cuts := memoryParts(int(n))
+	for k := 0; k+1 < len(cuts); k++ {
+		if err := readSparsePages(r, s.Memory[cuts[k]:cuts[k+1]]); err != nil {
+			return nil, fmt.Errorf("memory: %w", err)
+		}
 	}
 	if _, err := r.ReadByte(); err != io.EOF {
 		return nil, errors.New("trailing bytes after the memory")
