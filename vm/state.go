@@ -196,22 +196,34 @@ func readSparsePages(r io.Reader, mem []byte) error {
 // WithLowerEncoderMem is 3.5 times slower).
 func compressFrame(bufs ...[]byte) ([]byte, error) {
 	var out bytes.Buffer
-	enc, err := zstd.NewWriter(&out, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
-		zstd.WithEncoderCRC(false)) // the state carries its own SHA-256
-	if err != nil {
-		return nil, err
+	enc, ok := encoders.Get().(*zstd.Encoder)
+	if !ok {
+		var err error
+		enc, err = zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1),
+			zstd.WithEncoderCRC(false)) // the state carries its own SHA-256
+		if err != nil {
+			return nil, err
+		}
 	}
+	enc.Reset(&out)
 	for _, b := range bufs {
 		if _, err := enc.Write(b); err != nil {
-			enc.Close()
 			return nil, err
 		}
 	}
 	if err := enc.Close(); err != nil {
 		return nil, err
 	}
+	encoders.Put(enc)
 	return out.Bytes(), nil
 }
+
+// encoders and decoders are reused: making one allocates megabytes of
+// tables and windows.
+var (
+	encoders sync.Pool // *zstd.Encoder
+	decoders sync.Pool // *zstd.Decoder
+)
 
 // MarshalBinary is Encode into a byte slice.
 func (s *State) MarshalBinary() ([]byte, error) {
@@ -243,11 +255,16 @@ func DecodeState(r io.Reader) (*State, error) {
 	}
 	n := len(rest) - 2*sha256.Size
 	compressed, header, sum := rest[:n], rest[n:n+sha256.Size], rest[n+sha256.Size:]
-	dec, err := zstd.NewReader(bytes.NewReader(compressed), zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30))
-	if err != nil {
+	dec, ok := decoders.Get().(*zstd.Decoder)
+	if !ok {
+		if dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(8<<30)); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBadState, err)
+		}
+	}
+	if err := dec.Reset(bytes.NewReader(compressed)); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
 	}
-	defer dec.Close()
+	defer decoders.Put(dec)
 	s, err := readRaw(bufio.NewReaderSize(dec, 1<<16))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBadState, err)
