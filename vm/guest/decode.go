@@ -201,6 +201,24 @@ func (r *reader) skip(depth int) bool {
 // the ':' after it; i counts the keys read so far. It returns more=false
 // at the closing '}'. A key without escapes is returned as a slice of the
 // document (compare it with string(key) == "…", which does not allocate).
+// fields reads the members of an object whose '{' was eaten, up to its
+// '}', calling field for each key (the reader then at its value); false if
+// the object is malformed or field says so.
+func (r *reader) fields(field func(key []byte) bool) bool {
+	for i := 0; ; i++ {
+		key, more, ok := r.key(i)
+		if !ok {
+			return false
+		}
+		if !more {
+			return true
+		}
+		if !field(key) {
+			return false
+		}
+	}
+}
+
 func (r *reader) key(i int) (key []byte, more, ok bool) {
 	if r.eat('}') {
 		return nil, false, true
@@ -322,25 +340,16 @@ func (r *reader) setTags(dst *Tags) bool {
 		if !r.eat('{') {
 			return false
 		}
-		for i := 0; ; i++ {
-			key, more, ok := r.key(i)
-			if !ok {
-				return false
-			}
-			if !more {
-				break
-			}
+		if !r.fields(func(key []byte) bool {
 			switch string(key) {
 			case "name":
-				ok = r.setString(&t.Name)
+				return r.setString(&t.Name)
 			case "value":
-				ok = r.setString(&t.Value)
-			default:
-				ok = r.unknown(key, tagFields...)
+				return r.setString(&t.Value)
 			}
-			if !ok {
-				return false
-			}
+			return r.unknown(key, tagFields...)
+		}) {
+			return false
 		}
 		tags = append(tags, t)
 		if r.eat(']') {
@@ -367,14 +376,8 @@ func fastMessage(raw []byte) (Message, bool) {
 		return Message{}, false
 	}
 	sawTags := false
-	for i := 0; ; i++ {
-		key, more, ok := r.key(i)
-		if !ok {
-			return Message{}, false
-		}
-		if !more {
-			break
-		}
+	if !r.fields(func(key []byte) bool {
+		ok := false
 		switch string(key) {
 		case "Id":
 			ok = r.setString(&m.ID)
@@ -416,9 +419,9 @@ func fastMessage(raw []byte) (Message, bool) {
 		default:
 			ok = r.unknown(key, messageFields...)
 		}
-		if !ok {
-			return Message{}, false
-		}
+		return ok
+	}) {
+		return Message{}, false
 	}
 	if !r.end() {
 		return Message{}, false
@@ -439,25 +442,16 @@ func fastEnv(raw []byte) (Env, bool) {
 		return Env{}, false
 	}
 	var sawProcess, sawModule bool
-	for i := 0; ; i++ {
-		key, more, ok := r.key(i)
-		if !ok {
-			return Env{}, false
-		}
-		if !more {
-			break
-		}
+	if !r.fields(func(key []byte) bool {
 		switch string(key) {
 		case "Process":
-			ok = r.setItem(&e.Process, &sawProcess)
+			return r.setItem(&e.Process, &sawProcess)
 		case "Module":
-			ok = r.setItem(&e.Module, &sawModule)
-		default:
-			ok = r.unknown(key, envFields...)
+			return r.setItem(&e.Module, &sawModule)
 		}
-		if !ok {
-			return Env{}, false
-		}
+		return r.unknown(key, envFields...)
+	}) {
+		return Env{}, false
 	}
 	if !r.end() {
 		return Env{}, false
@@ -478,27 +472,17 @@ func (r *reader) setItem(dst *Item, seen *bool) bool {
 	}
 	*seen = true
 	sawTags := false
-	for i := 0; ; i++ {
-		key, more, ok := r.key(i)
-		if !ok {
-			return false
-		}
-		if !more {
-			return true
-		}
+	return r.fields(func(key []byte) bool {
 		switch string(key) {
 		case "Id":
-			ok = r.setString(&dst.ID)
+			return r.setString(&dst.ID)
 		case "Owner":
-			ok = r.setString(&dst.Owner)
+			return r.setString(&dst.Owner)
 		case "Tags":
-			ok = !sawTags && r.setTags(&dst.Tags)
+			ok := !sawTags && r.setTags(&dst.Tags)
 			sawTags = true
-		default:
-			ok = r.unknown(key, itemFields...)
+			return ok
 		}
-		if !ok {
-			return false
-		}
-	}
+		return r.unknown(key, itemFields...)
+	})
 }

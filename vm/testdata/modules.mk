@@ -30,7 +30,7 @@ test-modules: $(MODULES_STAMP)
 check-modules: test-modules
 	node $(MODULES_DIR)/selfcheck.js $(MODULES_OUT)
 
-$(MODULES_STAMP): $(MODULES_SRC) $(JS_DIR)/package-lock.json | js-deps
+$(MODULES_STAMP): $(MODULES_SRC) $(wildcard vm/guest/*.go) $(JS_DIR)/package-lock.json | js-deps
 	@missing=; \
 	command -v emcc >/dev/null 2>&1 || missing="$$missing emscripten"; \
 	command -v wasm-opt >/dev/null 2>&1 || missing="$$missing binaryen"; \
