@@ -1,0 +1,191 @@
+package actorx
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"time"
+
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+// ManagerConfig configures NewManager.
+type ManagerConfig struct {
+	// Name names the manager in logs (e.g. "sequencers").
+	Name string
+
+	// Produce builds the actor for a key. It is called on activation and
+	// again after a supervised restart; the new actor must load its state
+	// (from a log or a checkpoint), never trust memory of the old one.
+	Produce func(key string) actor.Actor
+
+	// Idle passivates an actor that received no message for this long.
+	// Zero keeps actors until the manager stops.
+	Idle time.Duration
+
+	// MaxRestarts within RestartWindow stops a failing actor instead of
+	// restarting it; the next message for its key activates a fresh one.
+	// Defaults: 10 within 10 s.
+	MaxRestarts   int
+	RestartWindow time.Duration
+
+	// Logger receives panics (with their stacks) and lifecycle records.
+	Logger *slog.Logger
+}
+
+// Busy is implemented by actors that must not be passivated yet (work in
+// flight whose completion they still have to observe). A busy actor is
+// asked again after another Idle period.
+type Busy interface {
+	Busy() bool
+}
+
+// Manager hosts one actor per key as children of a supervising manager
+// actor. Messages for a key activate its actor on demand; an idle actor is
+// passivated (poisoned, so that messages already in its mailbox are still
+// handled) and messages arriving meanwhile are buffered and handed to the
+// next activation, so nothing is lost to dead letters.
+type Manager struct {
+	system *actor.ActorSystem
+	pid    *actor.PID
+}
+
+// NewManager starts a manager in system.
+func NewManager(system *actor.ActorSystem, cfg ManagerConfig) *Manager {
+	if cfg.MaxRestarts <= 0 {
+		cfg.MaxRestarts = 10
+	}
+	if cfg.RestartWindow <= 0 {
+		cfg.RestartWindow = 10 * time.Second
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg.Logger = cfg.Logger.With("manager", cfg.Name)
+	strategy := actor.NewOneForOneStrategy(cfg.MaxRestarts, cfg.RestartWindow, actor.DefaultDecider)
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &manager{cfg: cfg, children: make(map[string]*child), byPID: make(map[string]string)}
+	}, actor.WithSupervisor(strategy))
+	return &Manager{system: system, pid: system.Root.Spawn(props)}
+}
+
+// Send delivers msg to the actor for key, activating it if needed. It
+// never blocks; messages for one key are delivered in Send order.
+func (m *Manager) Send(key string, msg any) {
+	m.system.Root.Send(m.pid, &envelope{key: key, msg: msg})
+}
+
+// Stop passivates every actor (each handles the messages already in its
+// mailbox first) and stops the manager, then returns.
+func (m *Manager) Stop() {
+	_ = m.system.Root.PoisonFuture(m.pid).Wait()
+}
+
+// envelope carries a message for one key through the manager.
+type envelope struct {
+	key string
+	msg any
+}
+
+// passivate is sent by an idle child to its manager.
+type passivate struct{ key string }
+
+type child struct {
+	pid      *actor.PID
+	stopping bool
+	buffer   []any // messages that arrived while stopping
+}
+
+type manager struct {
+	cfg      ManagerConfig
+	children map[string]*child
+	byPID    map[string]string // child PID id -> key
+}
+
+func (m *manager) Receive(ctx actor.Context) {
+	switch msg := ctx.Message().(type) {
+	case *envelope:
+		c := m.children[msg.key]
+		switch {
+		case c == nil:
+			m.spawn(ctx, msg.key, []any{msg.msg})
+		case c.stopping:
+			c.buffer = append(c.buffer, msg.msg)
+		default:
+			ctx.Send(c.pid, msg.msg)
+		}
+	case *passivate:
+		c := m.children[msg.key]
+		if c == nil || c.stopping {
+			return
+		}
+		c.stopping = true
+		ctx.Poison(c.pid)
+	case *actor.Terminated:
+		key, ok := m.byPID[msg.Who.Id]
+		if !ok {
+			return
+		}
+		delete(m.byPID, msg.Who.Id)
+		c := m.children[key]
+		delete(m.children, key)
+		if c != nil && len(c.buffer) > 0 {
+			m.spawn(ctx, key, c.buffer)
+		}
+	}
+}
+
+func (m *manager) spawn(ctx actor.Context, key string, pending []any) {
+	cfg := m.cfg
+	props := actor.PropsFromProducer(func() actor.Actor {
+		return &passivating{key: key, idle: cfg.Idle, inner: cfg.Produce(key)}
+	}, actor.WithReceiverMiddleware(logPanics(cfg.Logger, key)))
+	pid := ctx.Spawn(props)
+	m.children[key] = &child{pid: pid}
+	m.byPID[pid.Id] = key
+	for _, msg := range pending {
+		ctx.Send(pid, msg)
+	}
+}
+
+// passivating wraps a child actor: it arms the idle timer and asks the
+// manager to passivate the child when it fires.
+type passivating struct {
+	key   string
+	idle  time.Duration
+	inner actor.Actor
+}
+
+func (p *passivating) Receive(ctx actor.Context) {
+	switch ctx.Message().(type) {
+	case *actor.Started:
+		if p.idle > 0 {
+			ctx.SetReceiveTimeout(p.idle)
+		}
+	case *actor.ReceiveTimeout:
+		if b, ok := p.inner.(Busy); ok && b.Busy() {
+			ctx.SetReceiveTimeout(p.idle)
+			return
+		}
+		ctx.Send(ctx.Parent(), &passivate{key: p.key})
+		return
+	}
+	p.inner.Receive(ctx)
+}
+
+// logPanics logs a child's panic with its stack before proto.actor's
+// supervision (which logs only the reason) restarts the child.
+func logPanics(log *slog.Logger, key string) actor.ReceiverMiddleware {
+	return func(next actor.ReceiverFunc) actor.ReceiverFunc {
+		return func(ctx actor.ReceiverContext, env *actor.MessageEnvelope) {
+			defer func() {
+				if r := recover(); r != nil {
+					log.Error("actor panicked; restarting it", "key", key,
+						"panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					panic(r)
+				}
+			}()
+			next(ctx, env)
+		}
+	}
+}
