@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -81,12 +83,17 @@ func (ts *testSU) restart() {
 
 func (ts *testSU) sign(s arweave.Signer, target string, data string, tags ...arweave.Tag) *arweave.DataItem {
 	ts.t.Helper()
-	item, err := arweave.SignDataItem(s, arweave.ItemOptions{Target: target, Tags: tags, Data: []byte(data)})
+	// A unique anchor: two items with the same fields are still two items
+	// (ed25519 signatures are deterministic).
+	anchor := fmt.Sprintf("%032d", itemCounter.Add(1))
+	item, err := arweave.SignDataItem(s, arweave.ItemOptions{Target: target, Anchor: anchor, Tags: tags, Data: []byte(data)})
 	if err != nil {
 		ts.t.Fatal(err)
 	}
 	return item
 }
+
+var itemCounter atomic.Int64
 
 func tag(name, value string) arweave.Tag { return arweave.Tag{Name: name, Value: value} }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/asynkron/protoactor-go/actor"
@@ -87,23 +88,39 @@ type envelope struct {
 	msg any
 }
 
-// passivate is sent by an idle child to its manager.
-type passivate struct{ key string }
+// Passivation messages. The manager finds idle children itself (sweep)
+// rather than through proto.actor's ReceiveTimeout, whose timer races
+// with the actor's goroutine in the pinned version (a reset of a timer
+// being killed can panic inside the mailbox and drop the message being
+// handled: with it a PoisonPill, leaving a child that never stops).
+type (
+	sweep        struct{}
+	mayPassivate struct{}                   // manager -> idle child
+	passivate    struct{ key, pidID string } // child -> manager: not busy, stop me
+)
 
 type child struct {
 	pid      *actor.PID
+	last     time.Time // when the manager last forwarded a message to it
 	stopping bool
 	buffer   []any // messages that arrived while stopping
 }
 
 type manager struct {
-	cfg      ManagerConfig
-	children map[string]*child
-	byPID    map[string]string // child PID id -> key
+	cfg       ManagerConfig
+	children  map[string]*child
+	byPID     map[string]string // child PID id -> key
+	stopSweep func()
 }
 
 func (m *manager) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
+	case *actor.Started:
+		m.startSweeping(ctx)
+	case *actor.Stopping:
+		if m.stopSweep != nil {
+			m.stopSweep()
+		}
 	case *envelope:
 		c := m.children[msg.key]
 		switch {
@@ -112,11 +129,21 @@ func (m *manager) Receive(ctx actor.Context) {
 		case c.stopping:
 			c.buffer = append(c.buffer, msg.msg)
 		default:
+			c.last = time.Now()
 			ctx.Send(c.pid, msg.msg)
 		}
-	case *passivate:
+	case sweep:
+		now := time.Now()
+		for _, c := range m.children {
+			if !c.stopping && now.Sub(c.last) >= m.cfg.Idle {
+				ctx.Send(c.pid, mayPassivate{})
+			}
+		}
+	case passivate:
 		c := m.children[msg.key]
-		if c == nil || c.stopping {
+		// A child that got a message since it answered stays; so does a
+		// stale answer from an earlier activation.
+		if c == nil || c.stopping || c.pid.Id != msg.pidID || time.Since(c.last) < m.cfg.Idle {
 			return
 		}
 		c.stopping = true
@@ -141,15 +168,37 @@ func (m *manager) spawn(ctx actor.Context, key string, pending []any) {
 		return &passivating{key: key, idle: cfg.Idle, inner: cfg.Produce(key)}
 	}, actor.WithReceiverMiddleware(logPanics(cfg.Logger, key)))
 	pid := ctx.Spawn(props)
-	m.children[key] = &child{pid: pid}
+	m.children[key] = &child{pid: pid, last: time.Now()}
 	m.byPID[pid.Id] = key
 	for _, msg := range pending {
 		ctx.Send(pid, msg)
 	}
 }
 
-// passivating wraps a child actor: it arms the idle timer and asks the
-// manager to passivate the child when it fires.
+// startSweeping looks for idle children every half Idle period.
+func (m *manager) startSweeping(ctx actor.Context) {
+	if m.cfg.Idle <= 0 {
+		return
+	}
+	self, root := ctx.Self(), ctx.ActorSystem().Root
+	done := make(chan struct{})
+	m.stopSweep = sync.OnceFunc(func() { close(done) })
+	go func() {
+		t := time.NewTicker(max(m.cfg.Idle/2, time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				root.Send(self, sweep{})
+			}
+		}
+	}()
+}
+
+// passivating wraps a child actor: asked whether it may be passivated, it
+// agrees unless the inner actor is Busy (then the next sweep asks again).
 type passivating struct {
 	key   string
 	idle  time.Duration
@@ -157,17 +206,11 @@ type passivating struct {
 }
 
 func (p *passivating) Receive(ctx actor.Context) {
-	switch ctx.Message().(type) {
-	case *actor.Started:
-		if p.idle > 0 {
-			ctx.SetReceiveTimeout(p.idle)
-		}
-	case *actor.ReceiveTimeout:
+	if _, ok := ctx.Message().(mayPassivate); ok {
 		if b, ok := p.inner.(Busy); ok && b.Busy() {
-			ctx.SetReceiveTimeout(p.idle)
 			return
 		}
-		ctx.Send(ctx.Parent(), &passivate{key: p.key})
+		ctx.Send(ctx.Parent(), passivate{key: p.key, pidID: ctx.Self().Id})
 		return
 	}
 	p.inner.Receive(ctx)
