@@ -95,7 +95,7 @@ type envelope struct {
 // handled: with it a PoisonPill, leaving a child that never stops).
 type (
 	sweep        struct{}
-	mayPassivate struct{}                   // manager -> idle child
+	mayPassivate struct{}                    // manager -> idle child
 	passivate    struct{ key, pidID string } // child -> manager: not busy, stop me
 )
 

@@ -207,5 +207,3 @@ func marshal(m proto.Message) []byte {
 	}
 	return b
 }
-
-
