@@ -13,9 +13,12 @@ import (
 // implementation is scheduler/pebblelog.
 //
 // Concurrency: every method is safe for concurrent use. Append is called
-// by the process's sequencer only, in nonce order; readers may run at any
-// time and see an appended record as soon as Append returns (possibly
-// before it is durable: see Append).
+// by the process's sequencer only, in nonce order.
+//
+// Durability: readers (Process, Last, Find, Entries, Since) see a record
+// only once it is durable, so that nothing anyone reads can be lost by a
+// crash (and its nonce given to another message). Append itself checks
+// duplicates and nonces against every appended record, durable or not.
 type Log interface {
 	// Process returns the scheduled process with this id, or an error
 	// wrapping ErrUnknownProcess.
@@ -35,15 +38,19 @@ type Log interface {
 	// order, at most r.Limit of them, and whether more follow.
 	Entries(ctx context.Context, pid string, r Range) (entries []*Entry, more bool, err error)
 
-	// Append writes one record. The record is readable when Append
-	// returns; the returned wait function blocks until it is durable
-	// (fsync'd) and must be called before the record is acknowledged to
-	// anyone. Concurrent appends share fsyncs (group commit). An Entry
+	// Append writes one record. The returned wait function blocks until
+	// the record is durable (fsync'd), after which readers see it; it must
+	// be called before the record is acknowledged to anyone. Concurrent appends share fsyncs (group commit). An Entry
 	// must continue its process's log (nonce = last + 1, or 0); an id the
 	// process already holds fails with ErrDuplicate. After a failed sync
 	// the log refuses every later append (ErrLogFailed): the node must be
 	// restarted, and continues from what reached the disk.
 	Append(ctx context.Context, rec Record) (wait func() error, err error)
+
+	// Sync returns once every record appended before the call is durable
+	// (and readable). The sequencer uses it before it answers that an
+	// item already exists: the existing record may still be in flight.
+	Sync(ctx context.Context) error
 
 	// Since returns up to limit records in global append order whose
 	// sequence number is greater than after.

@@ -28,9 +28,9 @@ type reply struct {
 
 func (r *request) answer(s *Scheduled, err error) { r.reply <- reply{s, err} }
 
-// committed tells a sequencer that one of its appends is durable (or
+// committed tells a sequencer that its append of id is durable (or
 // failed).
-type committed struct{}
+type committed struct{ id string }
 
 // sequencer is the actor of one process: it gives each new entry the next
 // nonce, a timestamp, the block height and the hash chain link, signs the
@@ -48,23 +48,28 @@ type sequencer struct {
 	lastBlock int64
 	prevID    string // the last assignment's id ("" before the first)
 	prevChain string
-	inFlight  int // appends not yet durable
+	inFlight  map[string]bool // ids of appends not yet durable
 }
 
-func (q *sequencer) Busy() bool { return q.inFlight > 0 }
+func (q *sequencer) Busy() bool { return len(q.inFlight) > 0 }
 
 func (q *sequencer) Receive(ctx actor.Context) {
 	switch msg := ctx.Message().(type) {
 	case *request:
 		q.serve(ctx, msg)
 	case committed:
-		q.inFlight--
+		delete(q.inFlight, msg.id)
 	}
 }
 
 // load reads the process and its last entry from the log.
 func (q *sequencer) load(ctx context.Context) error {
 	log := q.s.cfg.Log
+	// Readers see durable records only; an earlier incarnation (restarted
+	// after a panic) may have appends in flight.
+	if err := log.Sync(ctx); err != nil {
+		return err
+	}
 	p, err := log.Process(ctx, q.pid)
 	if errors.Is(err, ErrUnknownProcess) {
 		q.loaded = true
@@ -120,7 +125,7 @@ func (q *sequencer) serve(actx actor.Context, req *request) {
 func (q *sequencer) scheduleProcess(actx actor.Context, req *request) {
 	s := q.s
 	if q.process != nil {
-		req.answer(nil, fmt.Errorf("Process already exists: %s: %w", q.pid, ErrDuplicate))
+		q.answerDuplicate(req, fmt.Errorf("Process already exists: %s: %w", q.pid, ErrDuplicate))
 		return
 	}
 	ts, err := s.clock.issue(req.ctx, 0)
@@ -132,11 +137,15 @@ func (q *sequencer) scheduleProcess(actx actor.Context, req *request) {
 	wait, err := s.cfg.Log.Append(req.ctx, Record{Process: p})
 	if err != nil {
 		s.clock.done(ts)
+		if errors.Is(err, ErrDuplicate) {
+			q.answerDuplicate(req, fmt.Errorf("Process already exists: %s: %w", q.pid, ErrDuplicate))
+			return
+		}
 		req.answer(nil, err)
 		return
 	}
 	q.process, q.lastTime, q.lastBlock = p, p.Timestamp, p.BlockHeight
-	q.await(actx, req, ts, wait, &Scheduled{ID: q.pid, Timestamp: ts, Process: p})
+	q.await(actx, req, q.pid, ts, wait, &Scheduled{ID: q.pid, Timestamp: ts, Process: p})
 }
 
 func (q *sequencer) appendEntry(actx actor.Context, req *request) {
@@ -152,13 +161,17 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 	} else {
 		msgID = req.assign.Transaction
 	}
+	dup := fmt.Errorf("Message already exists: %s: %w", msgID, ErrDuplicate)
+	if req.assign != nil {
+		dup = fmt.Errorf("Transaction %s is already assigned to %s: %w", msgID, q.pid, ErrDuplicate)
+	}
+	if q.inFlight[msgID] {
+		q.answerDuplicate(req, dup)
+		return
+	}
 	switch _, err := s.cfg.Log.Find(ctx, q.pid, msgID); {
 	case err == nil:
-		if req.message != nil {
-			req.answer(nil, fmt.Errorf("Message already exists: %s: %w", msgID, ErrDuplicate))
-		} else {
-			req.answer(nil, fmt.Errorf("Transaction %s is already assigned to %s: %w", msgID, q.pid, ErrDuplicate))
-		}
+		req.answer(nil, dup)
 		return
 	case !errors.Is(err, ErrNotFound):
 		req.answer(nil, err)
@@ -198,6 +211,11 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 	wait, err := s.cfg.Log.Append(ctx, Record{Entry: e})
 	if err != nil {
 		s.clock.done(ts)
+		if errors.Is(err, ErrDuplicate) {
+			// In flight from an earlier incarnation of this sequencer.
+			q.answerDuplicate(req, dup)
+			return
+		}
 		req.answer(nil, err)
 		return
 	}
@@ -208,7 +226,22 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 	if req.assign != nil {
 		id = e.Assignment.ID()
 	}
-	q.await(actx, req, ts, wait, &Scheduled{ID: id, Timestamp: ts, Entry: e})
+	q.await(actx, req, msgID, ts, wait, &Scheduled{ID: id, Timestamp: ts, Entry: e})
+}
+
+// answerDuplicate answers that an item already exists once the existing
+// record is durable: it may still be waiting for its fsync, and a client
+// told "already exists" (an MU retrying a push) takes the item as
+// delivered, so a crash must not be able to lose it after this answer.
+func (q *sequencer) answerDuplicate(req *request, dup error) {
+	log := q.s.cfg.Log
+	go func() {
+		if err := log.Sync(context.WithoutCancel(req.ctx)); err != nil {
+			req.answer(nil, err)
+			return
+		}
+		req.answer(nil, dup)
+	}()
 }
 
 // nextChain is the Hash-Chain of the next entry (protocol.md 4.6).
@@ -221,13 +254,16 @@ func (q *sequencer) nextChain() (string, error) {
 
 // await waits for an append's fsync off the actor, then releases its
 // timestamp and answers the request.
-func (q *sequencer) await(actx actor.Context, req *request, ts int64, wait func() error, ok *Scheduled) {
-	q.inFlight++
+func (q *sequencer) await(actx actor.Context, req *request, id string, ts int64, wait func() error, ok *Scheduled) {
+	if q.inFlight == nil {
+		q.inFlight = make(map[string]bool)
+	}
+	q.inFlight[id] = true
 	self, root, s := actx.Self(), actx.ActorSystem().Root, q.s
 	go func() {
 		err := wait()
 		s.clock.done(ts)
-		root.Send(self, committed{})
+		root.Send(self, committed{id})
 		if err != nil {
 			req.answer(nil, err)
 			return

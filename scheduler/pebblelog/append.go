@@ -21,14 +21,40 @@ func (l *Log) Append(ctx context.Context, rec scheduler.Record) (func() error, e
 		b.Close()
 		return nil, err
 	}
+	seq := rec.Seq()
 	return func() error {
 		defer b.Close()
 		if err := b.SyncWait(); err != nil {
 			l.fail(err)
 			return fmt.Errorf("pebblelog: sync: %w: %w", scheduler.ErrLogFailed, err)
 		}
+		l.markDurable(seq)
 		return nil
 	}, nil
+}
+
+// Sync makes every record appended so far durable; see scheduler.Log.
+func (l *Log) Sync(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	l.mu.Lock()
+	seq, failed := l.mu.seq, l.mu.failed
+	l.mu.Unlock()
+	if failed != nil {
+		return fmt.Errorf("pebblelog: sync: %w: %w", scheduler.ErrLogFailed, failed)
+	}
+	if l.durable.Load() >= seq {
+		return nil
+	}
+	// An empty synced WAL record: the WAL is written in apply order, so
+	// its sync covers every batch applied before it.
+	if err := l.db.LogData(nil, pebble.Sync); err != nil {
+		l.fail(err)
+		return fmt.Errorf("pebblelog: sync: %w: %w", scheduler.ErrLogFailed, err)
+	}
+	l.markDurable(seq)
+	return nil
 }
 
 func (l *Log) fail(err error) {

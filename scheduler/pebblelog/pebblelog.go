@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/aogo-dev/aogo/arweave"
 	"github.com/aogo-dev/aogo/scheduler"
@@ -47,6 +48,11 @@ type Config struct {
 type Log struct {
 	db  *pebble.DB
 	log *slog.Logger
+
+	// durable is the highest sequence number known to be synced: every
+	// record at or below it is durable (the WAL is synced in apply
+	// order). Readers see only those.
+	durable atomic.Uint64
 
 	// mu orders appends: sequence numbers are given and batches applied
 	// under it; the fsync wait happens outside it, so that appends that
@@ -99,6 +105,7 @@ func Open(cfg Config) (*Log, error) {
 		return nil, fmt.Errorf("pebblelog: open %s: %w", cfg.Dir, err)
 	}
 	l.mu.seq = seq
+	l.durable.Store(seq)
 	return l, nil
 }
 
@@ -181,11 +188,17 @@ func (l *Log) lastSeq() (uint64, error) {
 	return binary.BigEndian.Uint64(it.Key()[1:]), nil
 }
 
-// LastSeq returns the sequence number of the newest appended record.
-func (l *Log) LastSeq() uint64 {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.mu.seq
+// LastSeq returns the sequence number of the newest durable record.
+func (l *Log) LastSeq() uint64 { return l.durable.Load() }
+
+// markDurable records that every record up to seq is durable.
+func (l *Log) markDurable(seq uint64) {
+	for {
+		old := l.durable.Load()
+		if seq <= old || l.durable.CompareAndSwap(old, seq) {
+			return
+		}
+	}
 }
 
 type pebbleLogger struct{ l *slog.Logger }

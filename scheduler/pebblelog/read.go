@@ -28,7 +28,14 @@ func (l *Log) Process(ctx context.Context, pid string) (*scheduler.Process, erro
 	if !ok {
 		return nil, fmt.Errorf("process %s: %w", pid, scheduler.ErrUnknownProcess)
 	}
-	return decodeProcess(v)
+	p, err := decodeProcess(v)
+	if err != nil {
+		return nil, err
+	}
+	if p.Seq > l.durable.Load() {
+		return nil, fmt.Errorf("process %s (not yet durable): %w", pid, scheduler.ErrUnknownProcess)
+	}
+	return p, nil
 }
 
 // Last returns the newest entry of a process; see scheduler.Log.
@@ -46,13 +53,20 @@ func (l *Log) Last(ctx context.Context, pid string) (*scheduler.Entry, error) {
 		return nil, fmt.Errorf("pebblelog: last %s: %w", pid, err)
 	}
 	defer it.Close()
-	if !it.Last() {
-		if err := it.Error(); err != nil {
-			return nil, fmt.Errorf("pebblelog: last %s: %w", pid, err)
+	durable := l.durable.Load()
+	for ok := it.Last(); ok; ok = it.Prev() {
+		e, err := decodeEntry(pid, it.Value())
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("process %s has no entries: %w", pid, scheduler.ErrNotFound)
+		if e.Seq <= durable {
+			return e, nil
+		}
 	}
-	return decodeEntry(pid, it.Value())
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("pebblelog: last %s: %w", pid, err)
+	}
+	return nil, fmt.Errorf("process %s has no entries: %w", pid, scheduler.ErrNotFound)
 }
 
 // Find returns the entry holding id; see scheduler.Log.
@@ -104,7 +118,14 @@ func (l *Log) entryAt(where []byte) (*scheduler.Entry, error) {
 	if !ok {
 		return nil, fmt.Errorf("pebblelog: index points at a missing entry %d of %s", binary.BigEndian.Uint64(where[idLen:]), pid)
 	}
-	return decodeEntry(pid, v)
+	e, err := decodeEntry(pid, v)
+	if err != nil {
+		return nil, err
+	}
+	if e.Seq > l.durable.Load() {
+		return nil, fmt.Errorf("entry %d of %s (not yet durable): %w", e.Nonce, pid, scheduler.ErrNotFound)
+	}
+	return e, nil
 }
 
 // Entries returns a page of a process's entries; see scheduler.Log.
@@ -150,10 +171,14 @@ func (l *Log) Entries(ctx context.Context, pid string, r scheduler.Range) ([]*sc
 	}
 	defer it.Close()
 	entries := make([]*scheduler.Entry, 0, min(limit, 1024))
+	durable := l.durable.Load()
 	for ok := it.First(); ok; ok = it.Next() {
 		e, err := decodeEntry(pid, it.Value())
 		if err != nil {
 			return nil, false, err
+		}
+		if e.Seq > durable { // the rest of the process's log is in flight
+			break
 		}
 		if (r.ByNonce() && r.ToNonce != nil && e.Nonce > *r.ToNonce) ||
 			(!r.ByNonce() && r.To != nil && e.Timestamp > *r.To) {
@@ -195,7 +220,11 @@ func (l *Log) Since(ctx context.Context, after uint64, limit int) ([]scheduler.R
 	if limit <= 0 {
 		limit = scheduler.DefaultPageSize
 	}
-	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: key(tSeq, be64(after+1)), UpperBound: []byte{tSeq + 1}})
+	durable := l.durable.Load()
+	if after >= durable {
+		return nil, nil
+	}
+	it, err := l.db.NewIter(&pebble.IterOptions{LowerBound: key(tSeq, be64(after+1)), UpperBound: key(tSeq, be64(durable+1))})
 	if err != nil {
 		return nil, fmt.Errorf("pebblelog: since %d: %w", after, err)
 	}
