@@ -41,6 +41,9 @@ type Config struct {
 	// HeightRefresh is how often the Arweave height is read from Store.
 	// Default 5 s (as the reference SU).
 	HeightRefresh time.Duration
+	// Appended, if set, is called after each durable append, off the
+	// sequencers (e.g. Uploader.Notify). It must not block.
+	Appended func()
 	// ClockReserve is how far ahead of the wall clock the durable clock
 	// ceiling is kept; a restarted scheduler starts above it. Default 1 s.
 	ClockReserve time.Duration

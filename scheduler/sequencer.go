@@ -271,6 +271,9 @@ func (q *sequencer) await(actx actor.Context, req *request, id string, ts int64,
 		if ok.Process != nil {
 			s.indexProcess(req.ctx, ok.Process)
 		}
+		if s.cfg.Appended != nil {
+			s.cfg.Appended()
+		}
 		req.answer(ok, nil)
 	}()
 }

@@ -26,6 +26,7 @@ func newRootCommand() *cobra.Command {
 		newItemCommand(),
 		newGatewayCommand(&g),
 		newVMCommand(&g),
+		newSUCommand(&g),
 	)
 	return root
 }
