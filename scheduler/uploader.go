@@ -128,15 +128,15 @@ type Uploader struct {
 // UploadStatus is a snapshot of the uploader's progress.
 type UploadStatus struct {
 	// LogSeq is the newest record's sequence number in the log.
-	LogSeq uint64
+	LogSeq uint64 `json:"log_seq"`
 	// Uploaded is the cursor: every record up to it is in the store. It
 	// is 0 until Run has read the cursor from the log.
-	Uploaded uint64
+	Uploaded uint64 `json:"uploaded"`
 	// Lag is the number of records in the log not yet uploaded
 	// (LogSeq - Uploaded).
-	Lag uint64
+	Lag uint64 `json:"lag"`
 	// LastError is the last failure, "" once an upload succeeds again.
-	LastError string
+	LastError string `json:"last_error,omitempty"`
 }
 
 // NewUploader checks cfg and fills its defaults. It does no I/O: Run

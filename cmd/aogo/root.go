@@ -27,6 +27,7 @@ func newRootCommand() *cobra.Command {
 		newGatewayCommand(&g),
 		newVMCommand(&g),
 		newSUCommand(&g),
+		newNodeCommand(&g),
 	)
 	return root
 }

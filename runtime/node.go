@@ -1,0 +1,606 @@
+package runtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/arweave/embedded"
+	"github.com/aogo-dev/aogo/arweave/gateway"
+	"github.com/aogo-dev/aogo/scheduler"
+	"github.com/aogo-dev/aogo/scheduler/pebblelog"
+)
+
+// The units a node can run (Config.Units).
+const (
+	// UnitGateway serves the node's Arweave store at the root of the
+	// listen address (arweave/gateway).
+	UnitGateway = "gateway"
+	// UnitSU is the scheduler unit, under /su.
+	UnitSU = "su"
+)
+
+// Units returns the names of every unit this build has, in start order:
+// the default of Config.Units.
+func Units() []string { return []string{UnitGateway, UnitSU} }
+
+// Defaults of Config.
+const (
+	DefaultListen        = "127.0.0.1:4400"
+	DefaultBlockInterval = 10 * time.Second
+	DefaultLocationTTL   = 24 * time.Hour
+)
+
+// Names in the data directory (see the package documentation).
+const (
+	StoreDir      = "store"
+	SULogDir      = "su-log"
+	WalletsDir    = "wallets"
+	SUWalletFile  = "su.json"
+	URLsFile      = "urls.json"
+	suPathPrefix  = "/su"
+	nodeInfoRoute = "/node"
+)
+
+// Config configures Start. Only DataDir is required.
+type Config struct {
+	// Listen is the TCP address of the node's one HTTP server; port 0
+	// picks a free port. Default DefaultListen (127.0.0.1:4400).
+	// Recommended: keep the loopback address and put a TLS reverse proxy
+	// in front to serve other machines (then set AdvertiseURL).
+	Listen string
+
+	// DataDir holds everything the node keeps (created if missing): see
+	// the package documentation for its layout. Required.
+	DataDir string
+
+	// Units are the units to run, by name (UnitGateway, UnitSU). Default
+	// (nil or empty): every unit of this build (Units()). The embedded
+	// store is opened whichever units run: the SU needs it for block
+	// heights and publishes into it.
+	Units []string
+
+	// WalletPath is the node's wallet: it signs the SU's assignments and
+	// its Scheduler-Location record, and the bundles the store wraps.
+	// Created on first start. Default <DataDir>/wallets/su.json.
+	WalletPath string
+
+	// WalletType is the key type of a wallet created at WalletPath:
+	// arweave.SignatureED25519 (the default; signs in microseconds) or
+	// arweave.SignatureArweave (RSA-4096, what the reference SU uses;
+	// milliseconds per assignment). An existing wallet keeps its type.
+	WalletType arweave.SignatureType
+
+	// AdvertiseURL is the base URL other units and clients (aoconnect)
+	// reach this node at, without a trailing slash; the SU's URL, which
+	// its Scheduler-Location record publishes, is AdvertiseURL + "/su".
+	// Default http://<bound listen address> (127.0.0.1 when listening on
+	// every interface).
+	AdvertiseURL string
+
+	// GatewayURL would use a remote Arweave gateway (arweave/remote)
+	// instead of the embedded store. Not supported yet: Start refuses it.
+	GatewayURL string
+
+	// BlockInterval is how often the embedded store mines a block (as
+	// `aogo gateway --block-interval`). Default 0: DefaultBlockInterval
+	// (10 s); negative: only on GET /mine.
+	BlockInterval time.Duration
+
+	// LocationTTL is the Time-To-Live of the SU's Scheduler-Location
+	// record: how long clients may cache the SU's URL. Default
+	// DefaultLocationTTL (1 day).
+	LocationTTL time.Duration
+
+	// Logger receives the node's and its units' records. Default nil:
+	// discard.
+	Logger *slog.Logger
+}
+
+// withDefaults checks c and fills in its defaults.
+func (c Config) withDefaults() (Config, error) {
+	if c.DataDir == "" {
+		return c, errors.New("runtime: Config.DataDir is required")
+	}
+	if c.GatewayURL != "" {
+		return c, fmt.Errorf("runtime: Config.GatewayURL %q: a remote gateway is not supported yet; leave it empty to use the embedded store", c.GatewayURL)
+	}
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if len(c.Units) == 0 {
+		c.Units = Units()
+	} else {
+		seen := map[string]bool{}
+		for _, u := range c.Units {
+			switch {
+			case !slices.Contains(Units(), u):
+				return c, fmt.Errorf("runtime: unknown unit %q (this build has %s)", u, strings.Join(Units(), ", "))
+			case seen[u]:
+				return c, fmt.Errorf("runtime: unit %q listed twice", u)
+			}
+			seen[u] = true
+		}
+		c.Units = slices.Clone(c.Units)
+	}
+	if c.WalletPath == "" {
+		c.WalletPath = filepath.Join(c.DataDir, WalletsDir, SUWalletFile)
+	}
+	switch c.WalletType {
+	case 0:
+		c.WalletType = arweave.SignatureED25519
+	case arweave.SignatureED25519, arweave.SignatureArweave:
+	default:
+		return c, fmt.Errorf("runtime: wallet type %s: the node signs with ed25519 or RSA keys", c.WalletType)
+	}
+	if c.AdvertiseURL != "" {
+		c.AdvertiseURL = strings.TrimRight(c.AdvertiseURL, "/")
+		u, err := url.Parse(c.AdvertiseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, fmt.Errorf("runtime: AdvertiseURL %q is not an absolute http(s) URL", c.AdvertiseURL)
+		}
+	}
+	if c.BlockInterval == 0 {
+		c.BlockInterval = DefaultBlockInterval
+	}
+	if c.LocationTTL <= 0 {
+		c.LocationTTL = DefaultLocationTTL
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+func (c Config) runs(unit string) bool { return slices.Contains(c.Units, unit) }
+
+// NodeInfo is the answer of GET /node: the units the node runs, by name.
+//
+//	{"units": {"gateway": {"url": "http://127.0.0.1:4400"},
+//	           "su": {"url": "http://127.0.0.1:4400/su", "address": "<SU wallet address>"}}}
+type NodeInfo struct {
+	Units map[string]UnitInfo `json:"units"`
+}
+
+// UnitInfo describes one unit of a node.
+type UnitInfo struct {
+	// URL is the unit's base URL (from Config.AdvertiseURL).
+	URL string `json:"url"`
+	// Address is the unit's wallet address, for units that sign: the SU's
+	// is what processes name in their Scheduler tag.
+	Address string `json:"address,omitempty"`
+	// Upload is how far the SU's uploader has copied the log to the
+	// store (SU only).
+	Upload *scheduler.UploadStatus `json:"upload,omitempty"`
+}
+
+// Node is a running aogo node. Use Start; stop it with Close.
+type Node struct {
+	cfg  Config
+	log  *slog.Logger
+	info NodeInfo
+	urls map[string]string
+
+	wallet arweave.Signer
+	store  *embedded.Store
+	suLog  *pebblelog.Log
+	su     *scheduler.Scheduler
+	// uploader copies the SU log to the store (nil without the SU).
+	uploader *scheduler.Uploader
+
+	ln        net.Listener
+	srv       *http.Server // set once serving has started
+	serveDone chan struct{}
+	serveErr  error // read after serveDone is closed
+	// requests is held for reading by every request in flight and taken
+	// for writing by Close, which so waits for them (also for those that
+	// outlive a forced close) and refuses new ones.
+	requests sync.RWMutex
+
+	// Background work (the block timer; the uploader) runs under bg and
+	// is waited for with wg.
+	bg       context.Context
+	cancelBG context.CancelFunc
+	wg       sync.WaitGroup
+
+	closeOnce sync.Once
+	closed    chan struct{}
+	closeErr  error
+}
+
+// Start opens the node's storage in cfg.DataDir, starts the units and
+// serves them on cfg.Listen. When it returns the node answers requests and
+// <DataDir>/urls.json names every unit's URL. ctx bounds the start only;
+// the node runs until Close.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	n := &Node{
+		cfg:       cfg,
+		log:       cfg.Logger,
+		serveDone: make(chan struct{}),
+		closed:    make(chan struct{}),
+	}
+	n.bg, n.cancelBG = context.WithCancel(context.Background())
+	if err := n.start(ctx); err != nil {
+		if cerr := n.Close(context.Background()); cerr != nil {
+			n.log.Warn("closing a node that failed to start", "err", cerr)
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) start(ctx context.Context) error {
+	cfg := n.cfg
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("runtime: data directory: %w", err)
+	}
+	var err error
+	if n.wallet, err = arweave.LoadOrCreateWallet(cfg.WalletPath, cfg.WalletType); err != nil {
+		return fmt.Errorf("runtime: wallet: %w", err)
+	}
+	if t := n.wallet.Type(); t != arweave.SignatureED25519 && t != arweave.SignatureArweave {
+		return fmt.Errorf("runtime: wallet %s is a %s key: the node signs with ed25519 or RSA keys", cfg.WalletPath, t)
+	}
+	n.store, err = embedded.Open(embedded.Config{Dir: filepath.Join(cfg.DataDir, StoreDir), Signer: n.wallet, Logger: n.log})
+	if err != nil {
+		return fmt.Errorf("runtime: store: %w", err)
+	}
+	if n.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
+		return fmt.Errorf("runtime: listen: %w", err)
+	}
+	base := cfg.AdvertiseURL
+	if base == "" {
+		base = n.defaultAdvertiseURL()
+	}
+
+	n.info = NodeInfo{Units: map[string]UnitInfo{}}
+	n.urls = map[string]string{}
+	mux := http.NewServeMux()
+	if cfg.runs(UnitGateway) {
+		n.info.Units[UnitGateway] = UnitInfo{URL: base}
+		mux.Handle("/", gateway.New(n.store, gateway.Config{Logger: n.log}))
+	} else {
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			writeError(w, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path+" (the gateway unit is not running)")
+		})
+	}
+	if cfg.runs(UnitSU) {
+		if err := n.startSU(ctx, mux, base+suPathPrefix); err != nil {
+			return err
+		}
+	}
+	for name, u := range n.info.Units {
+		n.urls[name] = u.URL
+	}
+	mux.HandleFunc("GET "+nodeInfoRoute, func(w http.ResponseWriter, _ *http.Request) {
+		writeJSON(w, http.StatusOK, n.Info())
+	})
+	mux.HandleFunc(nodeInfoRoute, func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Allow", "GET, HEAD")
+		writeError(w, http.StatusMethodNotAllowed, r.Method+" "+nodeInfoRoute+": only GET")
+	})
+
+	if cfg.BlockInterval > 0 {
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			mineEvery(n.bg, n.store, cfg.BlockInterval, n.log)
+		}()
+	}
+
+	n.srv = &http.Server{
+		Handler:           n.handler(mux),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
+	}
+	go n.serve()
+
+	if err := writeURLs(filepath.Join(cfg.DataDir, URLsFile), n.urls); err != nil {
+		return err
+	}
+	n.log.Info("node listening", "addr", n.ln.Addr().String(), "data_dir", cfg.DataDir)
+	for _, name := range cfg.Units {
+		n.log.Info("unit started", "unit", name, "url", n.urls[name])
+	}
+	return nil
+}
+
+// startSU opens the SU's log, starts the scheduler, mounts its API under
+// /su and publishes its Scheduler-Location record with suURL.
+func (n *Node) startSU(ctx context.Context, mux *http.ServeMux, suURL string) error {
+	var err error
+	if n.suLog, err = pebblelog.Open(pebblelog.Config{Dir: filepath.Join(n.cfg.DataDir, SULogDir), Logger: n.log}); err != nil {
+		return fmt.Errorf("runtime: su log: %w", err)
+	}
+	if n.uploader, err = scheduler.NewUploader(scheduler.UploaderConfig{Log: n.suLog, Store: n.store, Logger: n.log}); err != nil {
+		return fmt.Errorf("runtime: su uploader: %w", err)
+	}
+	n.su, err = scheduler.New(ctx, scheduler.Config{
+		Log: n.suLog, Store: n.store, Signer: n.wallet, Logger: n.log,
+		Appended: n.uploader.Notify,
+	})
+	if err != nil {
+		return fmt.Errorf("runtime: su: %w", err)
+	}
+
+	// The uploader copies the log into the store in bundles. It runs
+	// under n.bg: Close cancels it after the HTTP server has stopped and
+	// before the scheduler, the log and the store close.
+	n.wg.Add(1)
+	go func() {
+		defer n.wg.Done()
+		if err := n.uploader.Run(n.bg); err != nil {
+			n.log.Error("the SU uploader stopped", "err", err)
+		}
+	}()
+
+	api := n.su.Handler(scheduler.HandlerConfig{Verifier: arweave.NewVerifier(0)})
+	mux.Handle(suPathPrefix+"/", http.StripPrefix(suPathPrefix, api))
+	// NB: /su itself is the SU's root, not a redirect to /su/: the CU's
+	// scheduler-utils follows redirects of GET {url}?process-id= and would
+	// take the redirect's origin (without /su) as the SU's URL.
+	mux.HandleFunc(suPathPrefix, func(w http.ResponseWriter, r *http.Request) {
+		r2 := new(http.Request)
+		*r2 = *r
+		u := *r.URL
+		u.Path, u.RawPath = "/", ""
+		r2.URL = &u
+		api.ServeHTTP(w, r2)
+	})
+	n.info.Units[UnitSU] = UnitInfo{URL: suURL, Address: n.su.Address()}
+
+	id, err := scheduler.PublishLocation(ctx, n.store, n.wallet, suURL, n.cfg.LocationTTL)
+	if err != nil {
+		return fmt.Errorf("runtime: su: %w", err)
+	}
+	n.log.Info("scheduler location", "record", id, "url", suURL, "ttl", n.cfg.LocationTTL)
+	return nil
+}
+
+// defaultAdvertiseURL is http://<bound address>, with the loopback address
+// in place of an unspecified one (":4400" binds every interface; clients
+// cannot connect to 0.0.0.0 or ::).
+func (n *Node) defaultAdvertiseURL() string {
+	addr, ok := n.ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return "http://" + n.ln.Addr().String()
+	}
+	host := addr.IP.String()
+	if addr.IP.IsUnspecified() {
+		host = "127.0.0.1"
+		n.log.Warn("listening on every interface: advertising the loopback address; set the advertise URL so that other machines can reach the node", "listen", n.cfg.Listen)
+	}
+	return "http://" + net.JoinHostPort(host, strconv.Itoa(addr.Port))
+}
+
+// handler wraps the routes: it counts requests in flight (Close waits for
+// them), refuses requests once Close has begun, and answers CORS for every
+// route, as the reference units do.
+func (n *Node) handler(mux http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !n.requests.TryRLock() {
+			writeError(w, http.StatusServiceUnavailable, "the node is shutting down")
+			return
+		}
+		defer n.requests.RUnlock()
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", "*")
+		if r.Method == http.MethodOptions {
+			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
+			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+				h.Set("Access-Control-Allow-Headers", req)
+			} else {
+				h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
+			}
+			h.Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		mux.ServeHTTP(w, r)
+	})
+}
+
+// serve runs the HTTP server; if it fails (rather than being shut down by
+// Close), the node closes itself and Wait returns the failure.
+func (n *Node) serve() {
+	err := n.srv.Serve(n.ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		close(n.serveDone)
+		return
+	}
+	n.log.Error("http server failed; closing the node", "err", err)
+	n.serveErr = fmt.Errorf("runtime: serve: %w", err)
+	close(n.serveDone)
+	n.Close(context.Background())
+}
+
+// URLs returns the base URL of every running unit, by unit name: what
+// urls.json holds.
+func (n *Node) URLs() map[string]string {
+	out := make(map[string]string, len(n.urls))
+	for k, v := range n.urls {
+		out[k] = v
+	}
+	return out
+}
+
+// Info returns what GET /node answers.
+func (n *Node) Info() NodeInfo {
+	out := NodeInfo{Units: make(map[string]UnitInfo, len(n.info.Units))}
+	for k, v := range n.info.Units {
+		if k == UnitSU && n.uploader != nil {
+			st := n.uploader.Status()
+			v.Upload = &st
+		}
+		out.Units[k] = v
+	}
+	return out
+}
+
+// Addr is the address the node listens on.
+func (n *Node) Addr() net.Addr { return n.ln.Addr() }
+
+// Wait blocks until the node has stopped, by Close or because its HTTP
+// server failed (the node then closes itself), and returns why: nil after
+// a clean Close.
+func (n *Node) Wait() error {
+	<-n.closed
+	// Close has waited for serveDone: serveErr is settled.
+	return errors.Join(n.serveErr, n.closeErr)
+}
+
+// Close stops the node in order: the HTTP server (requests in flight may
+// finish until ctx is done, then their connections are closed and Close
+// waits for their handlers to return), background work, the scheduler,
+// its log, the store. It returns the errors of closing the storage. Later
+// calls wait for the first and return its result.
+func (n *Node) Close(ctx context.Context) error {
+	n.closeOnce.Do(func() {
+		n.closeErr = n.stop(ctx)
+		close(n.closed)
+	})
+	<-n.closed
+	return n.closeErr
+}
+
+func (n *Node) stop(ctx context.Context) error {
+	var errs []error
+	switch {
+	case n.srv != nil:
+		if err := n.srv.Shutdown(ctx); err != nil {
+			n.log.Warn("requests still in flight at the end of the shutdown grace period; closing their connections", "err", err)
+			n.srv.Close()
+		}
+		<-n.serveDone
+	case n.ln != nil:
+		n.ln.Close()
+		close(n.serveDone)
+	default:
+		close(n.serveDone)
+	}
+	// Handlers outlive a forced close until they notice their cancelled
+	// contexts; nothing below may close under them.
+	n.requests.Lock()
+
+	n.cancelBG()
+	n.wg.Wait()
+	if n.su != nil {
+		if err := n.su.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("runtime: close su: %w", err))
+		}
+	}
+	if n.suLog != nil {
+		if err := n.suLog.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("runtime: close su log: %w", err))
+		}
+	}
+	if n.store != nil {
+		if err := n.store.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("runtime: close store: %w", err))
+		}
+	}
+	n.log.Info("node stopped")
+	return errors.Join(errs...)
+}
+
+// mineEvery mines a block every interval until ctx is done. A failed mine
+// is logged and retried at the next tick.
+func mineEvery(ctx context.Context, miner arweave.Miner, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			b, err := miner.Mine(ctx)
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("mine block", "err", err)
+			case err == nil:
+				log.Debug("mined block", "height", b.Height, "id", b.ID)
+			}
+		}
+	}
+}
+
+// writeURLs writes urls.json atomically: a temporary file in the same
+// directory, synced, renamed over the old one, and the directory synced,
+// so that a reader sees the old file or the new one, never a part.
+func writeURLs(path string, urls map[string]string) error {
+	b, err := json.MarshalIndent(urls, "", "  ")
+	if err != nil {
+		return fmt.Errorf("runtime: %s: %w", URLsFile, err)
+	}
+	if err := writeFileAtomic(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("runtime: %s: %w", URLsFile, err)
+	}
+	return nil
+}
+
+func writeFileAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Chmod(0o644); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// NB: only NodeInfo and error texts are written; they always encode.
+		status, b = http.StatusInternalServerError, []byte(`{"error":"cannot encode the response"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, map[string]string{"error": msg})
+}
