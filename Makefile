@@ -37,6 +37,10 @@ bench: js-deps test-modules
 	$(GO) test -run '^$$' -bench '^Benchmark(Handle|LoadCached|Instantiate|Snapshot|Restore|SHA256Baseline)$$' -benchtime 2s ./vm/
 	$(GO) test -run '^$$' -bench '^BenchmarkAOLoaderHandle$$' -benchtime 300x ./vm/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./vm/internal/wasmbin/
+	$(GO) test -run '^$$' -bench '^BenchmarkAppendBaseline$$' -benchtime 20000x ./scheduler/
+	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^(go|http)$$/^su=ed25519$$/^msg=ed25519$$' -benchtime 20000x ./scheduler/
+	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^(go|http)$$/^su=ed25519$$/^msg=rsa$$' -benchtime 2000x ./scheduler/
+	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^go$$/^su=rsa$$' -benchtime 500x ./scheduler/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
