@@ -161,6 +161,7 @@ func (f *inflight) remove(t int64) {
 		f.count[t] = n - 1
 	case n == 1:
 		delete(f.count, t)
+		f.min() // drops released timestamps from the top of the heap
 	}
 }
 

@@ -38,10 +38,13 @@ type Log interface {
 	// order, at most r.Limit of them, and whether more follow.
 	Entries(ctx context.Context, pid string, r Range) (entries []*Entry, more bool, err error)
 
-	// Append writes one record. The returned wait function blocks until
-	// the record is durable (fsync'd), after which readers see it; it must
-	// be called before the record is acknowledged to anyone. Concurrent appends share fsyncs (group commit). An Entry
-	// must continue its process's log (nonce = last + 1, or 0); an id the
+	// Append writes one record; appends of one process must not run
+	// concurrently (its sequencer makes them one at a time), different
+	// processes append in parallel. The returned wait function blocks
+	// until the record is durable (fsync'd), after which readers see it;
+	// it must be called before the record is acknowledged to anyone.
+	// Concurrent appends share fsyncs (group commit). An Entry must
+	// continue its process's log (nonce = last + 1, or 0); an id the
 	// process already holds fails with ErrDuplicate. After a failed sync
 	// the log refuses every later append (ErrLogFailed): the node must be
 	// restarted, and continues from what reached the disk.

@@ -165,16 +165,10 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 	if req.assign != nil {
 		dup = fmt.Errorf("Transaction %s is already assigned to %s: %w", msgID, q.pid, ErrDuplicate)
 	}
+	// A duplicate in flight is answered once it is durable; one already
+	// durable is refused by Log.Append below (one lookup, not two).
 	if q.inFlight[msgID] {
 		q.answerDuplicate(req, dup)
-		return
-	}
-	switch _, err := s.cfg.Log.Find(ctx, q.pid, msgID); {
-	case err == nil:
-		req.answer(nil, dup)
-		return
-	case !errors.Is(err, ErrNotFound):
-		req.answer(nil, err)
 		return
 	}
 
@@ -212,7 +206,8 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 	if err != nil {
 		s.clock.done(ts)
 		if errors.Is(err, ErrDuplicate) {
-			// In flight from an earlier incarnation of this sequencer.
+			// Durable already, or in flight from an earlier incarnation
+			// of this sequencer.
 			q.answerDuplicate(req, dup)
 			return
 		}

@@ -66,26 +66,35 @@ func (l *Log) fail(err error) {
 	}
 }
 
-// apply checks rec against what the log holds, gives it the next sequence
-// number and applies b, all under l.mu so that checks and sequence numbers
-// follow apply order.
+// apply checks rec against what the log holds, then, under l.mu, gives it
+// the next sequence number and applies b, so that sequence numbers follow
+// apply order. The checks run outside l.mu: they read only the record's
+// own process, whose appends the scheduler makes one at a time (its
+// sequencer), and l.mu is the one lock every process's append takes.
 func (l *Log) apply(b *pebble.Batch, rec scheduler.Record) error {
+	var (
+		write func(seq uint64) error
+		err   error
+	)
+	switch {
+	case rec.Process != nil && rec.Entry == nil:
+		write, err = l.checkProcess(b, rec.Process)
+	case rec.Entry != nil && rec.Process == nil:
+		write, err = l.checkEntry(b, rec.Entry)
+	default:
+		err = fmt.Errorf("pebblelog: append: a record holds exactly one of Process and Entry")
+	}
+	if err != nil {
+		return err
+	}
+
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.mu.failed != nil {
 		return fmt.Errorf("pebblelog: append: %w: %w", scheduler.ErrLogFailed, l.mu.failed)
 	}
 	seq := l.mu.seq + 1
-	var err error
-	switch {
-	case rec.Process != nil && rec.Entry == nil:
-		err = l.writeProcess(b, rec.Process, seq)
-	case rec.Entry != nil && rec.Process == nil:
-		err = l.writeEntry(b, rec.Entry, seq)
-	default:
-		err = fmt.Errorf("pebblelog: append: a record holds exactly one of Process and Entry")
-	}
-	if err != nil {
+	if err := write(seq); err != nil {
 		return err
 	}
 	// NB: ApplyNoSyncWait (experimental in pebble v1.1, also used by
@@ -106,73 +115,82 @@ func (l *Log) apply(b *pebble.Batch, rec scheduler.Record) error {
 	return nil
 }
 
-func (l *Log) writeProcess(b *pebble.Batch, p *scheduler.Process, seq uint64) error {
+// checkProcess refuses a process the log holds, and returns the function
+// that writes it to b with its sequence number.
+func (l *Log) checkProcess(b *pebble.Batch, p *scheduler.Process) (func(uint64) error, error) {
 	pid, err := rawID("process id", p.ID())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, held, err := get(l.db, key(tProcess, pid)); err != nil {
-		return fmt.Errorf("pebblelog: append: %w", err)
+		return nil, fmt.Errorf("pebblelog: append: %w", err)
 	} else if held {
-		return fmt.Errorf("pebblelog: append: process %s: %w", p.ID(), scheduler.ErrDuplicate)
+		return nil, fmt.Errorf("pebblelog: append: process %s: %w", p.ID(), scheduler.ErrDuplicate)
 	}
-	rec := &recordpb.ProcessRecord{Item: p.Item.Bytes(), Timestamp: p.Timestamp, BlockHeight: p.BlockHeight, Seq: seq}
-	b.Set(key(tProcess, pid), marshal(rec), nil)
-	b.Set(key(tSeq, be64(seq)), pid, nil)
-	return nil
+	return func(seq uint64) error {
+		rec := &recordpb.ProcessRecord{Item: p.Item.Bytes(), Timestamp: p.Timestamp, BlockHeight: p.BlockHeight, Seq: seq}
+		b.Set(key(tProcess, pid), marshal(rec), nil)
+		b.Set(key(tSeq, be64(seq)), pid, nil)
+		return nil
+	}, nil
 }
 
-func (l *Log) writeEntry(b *pebble.Batch, e *scheduler.Entry, seq uint64) error {
+// checkEntry refuses an entry that does not continue its process's log or
+// holds an id the process holds, and returns the function that writes it
+// to b with its sequence number.
+func (l *Log) checkEntry(b *pebble.Batch, e *scheduler.Entry) (func(uint64) error, error) {
 	pid, err := rawID("process id", e.Process)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	msgID, err := rawID("message id", e.MessageID())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	asgID, err := rawID("assignment id", e.Assignment.ID())
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if _, held, err := get(l.db, key(tProcess, pid)); err != nil {
-		return fmt.Errorf("pebblelog: append: %w", err)
+		return nil, fmt.Errorf("pebblelog: append: %w", err)
 	} else if !held {
-		return fmt.Errorf("pebblelog: append: process %s: %w", e.Process, scheduler.ErrUnknownProcess)
+		return nil, fmt.Errorf("pebblelog: append: process %s: %w", e.Process, scheduler.ErrUnknownProcess)
+	}
+	// The assignment is new (signed for this entry, with a random
+	// anchor): only the message's id can be held already.
+	if _, held, err := get(l.db, key(tHolds, pid, msgID)); err != nil {
+		return nil, fmt.Errorf("pebblelog: append: %w", err)
+	} else if held {
+		return nil, fmt.Errorf("pebblelog: append: %s in process %s: %w", e.MessageID(), e.Process, scheduler.ErrDuplicate)
 	}
 	last, ok, err := l.lastNonce(pid)
 	if err != nil {
-		return fmt.Errorf("pebblelog: append: %w", err)
+		return nil, fmt.Errorf("pebblelog: append: %w", err)
 	}
 	if want := last + 1; (ok && e.Nonce != want) || (!ok && e.Nonce != 0) {
-		return fmt.Errorf("pebblelog: append: process %s: nonce %d does not continue the log (last %d)", e.Process, e.Nonce, last)
+		return nil, fmt.Errorf("pebblelog: append: process %s: nonce %d does not continue the log (last %d)", e.Process, e.Nonce, last)
 	}
-	for _, id := range [][]byte{msgID, asgID} {
-		if _, held, err := get(l.db, key(tHolds, pid, id)); err != nil {
-			return fmt.Errorf("pebblelog: append: %w", err)
-		} else if held {
-			return fmt.Errorf("pebblelog: append: %s in process %s: %w", e.MessageID(), e.Process, scheduler.ErrDuplicate)
+	return func(seq uint64) error {
+		rec := &recordpb.EntryRecord{
+			Nonce: e.Nonce, Epoch: e.Epoch, Timestamp: e.Timestamp, BlockHeight: e.BlockHeight,
+			HashChain: e.HashChain, Assignment: e.Assignment.Bytes(), Seq: seq,
 		}
-	}
-	rec := &recordpb.EntryRecord{
-		Nonce: e.Nonce, Epoch: e.Epoch, Timestamp: e.Timestamp, BlockHeight: e.BlockHeight,
-		HashChain: e.HashChain, Assignment: e.Assignment.Bytes(), Seq: seq,
-	}
-	if e.Message != nil {
-		rec.Message = e.Message.Bytes()
-	}
-	nonce := be64(uint64(e.Nonce))
-	where := append(append([]byte(nil), pid...), nonce...)
-	b.Set(key(tEntry, pid, nonce), marshal(rec), nil)
-	b.Set(key(tTime, pid, be64(uint64(e.Timestamp))), nonce, nil)
-	b.Set(key(tHolds, pid, msgID), nonce, nil)
-	b.Set(key(tHolds, pid, asgID), nonce, nil)
-	b.Set(key(tGlobal, asgID), where, nil)
-	if e.Message != nil {
-		b.Set(key(tGlobal, msgID), where, nil)
-	}
-	b.Set(key(tSeq, be64(seq)), where, nil)
-	return nil
+		if e.Message != nil {
+			rec.Message = e.Message.Bytes()
+		}
+		nonce := be64(uint64(e.Nonce))
+		where := append(append([]byte(nil), pid...), nonce...)
+		b.Set(key(tEntry, pid, nonce), marshal(rec), nil)
+		b.Set(key(tTime, pid, be64(uint64(e.Timestamp))), nonce, nil)
+		b.Set(key(tHolds, pid, msgID), nonce, nil)
+		b.Set(key(tHolds, pid, asgID), nonce, nil)
+		b.Set(key(tGlobal, asgID), where, nil)
+		if e.Message != nil {
+			b.Set(key(tGlobal, msgID), where, nil)
+		}
+		b.Set(key(tSeq, be64(seq)), where, nil)
+		return nil
+	}, nil
 }
 
 // lastNonce returns the newest nonce of a process, if it has entries.
