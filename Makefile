@@ -5,14 +5,14 @@ DATA_DIR ?= .aogo
 LISTEN   ?= 127.0.0.1:4400
 FUZZTIME ?= 30s
 
-.PHONY: all build run test test-go lint bench fuzz clean
+.PHONY: all build run test test-go lint bench fuzz proto clean
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/aogo
 
-# The main job. For now: the embedded Arweave gateway with a demo item.
+# The main job: a node (gateway + SU) on embedded defaults and a demo process.
 run: build
 	./scripts/run-demo.sh $(BIN) $(DATA_DIR) $(LISTEN)
 
@@ -54,6 +54,16 @@ fuzz:
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeMessage$$'
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeEnv$$'
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzEncodeResponse$$'
+	$(FUZZ) ./scheduler/ -fuzz '^FuzzLossyUTF8$$'
+
+# Regenerate the protobuf code of internal records (committed). Needs protoc
+# (Debian's protobuf-compiler, installed if missing) and protoc-gen-go at the
+# version go.mod pins for google.golang.org/protobuf.
+PROTOS := $(shell git ls-files '*.proto' 2>/dev/null)
+proto:
+	@command -v protoc >/dev/null || { apt-get update -qq && apt-get install -y -qq protobuf-compiler; }
+	GOBIN=$(CURDIR)/bin $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go
+	PATH=$(CURDIR)/bin:$$PATH protoc --go_out=. --go_opt=module=github.com/aogo-dev/aogo $(PROTOS)
 
 clean:
 	rm -rf bin
