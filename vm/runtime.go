@@ -172,3 +172,6 @@ func (r *Runtime) Load(ctx context.Context, spec ModuleSpec) (*Module, error) {
 	}
 	return l.module, nil
 }
+
+// HasDrive reports whether the runtime serves WeaveDrive (Config.Drive).
+func (r *Runtime) HasDrive() bool { return r.cfg.Drive != nil }

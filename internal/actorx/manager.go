@@ -41,6 +41,14 @@ type Busy interface {
 	Busy() bool
 }
 
+// PrePassivate is implemented by actors that save something before they
+// are passivated (a checkpoint): it runs on the actor's goroutine, at a
+// quiet point, just before the actor agrees to go. Stopping is no place for
+// it: proto.actor also stops an actor that panicked too often.
+type PrePassivate interface {
+	PrePassivate()
+}
+
 // Manager hosts one actor per key as children of a supervising manager
 // actor. Messages for a key activate its actor on demand; an idle actor is
 // passivated (poisoned, so that messages already in its mailbox are still
@@ -77,10 +85,21 @@ func (m *Manager) Send(key string, msg any) {
 }
 
 // Stop passivates every actor (each handles the messages already in its
-// mailbox first) and stops the manager, then returns.
+// mailbox first, then its PrePassivate runs) and stops the manager, then
+// returns.
 func (m *Manager) Stop() {
+	done := make(chan struct{})
+	m.system.Root.Send(m.pid, &drain{done: done})
+	<-done
 	_ = m.system.Root.PoisonFuture(m.pid).Wait()
 }
+
+// drain passivates every child; done is closed when all have stopped.
+type drain struct{ done chan struct{} }
+
+// finalPassivate asks a child to run its PrePassivate (it is poisoned
+// right after).
+type finalPassivate struct{}
 
 // envelope carries a message for one key through the manager.
 type envelope struct {
@@ -111,6 +130,8 @@ type manager struct {
 	children  map[string]*child
 	byPID     map[string]string // child PID id -> key
 	stopSweep func()
+	draining  chan struct{} // set by drain: closed when no child is left
+	drained   bool
 }
 
 func (m *manager) Receive(ctx actor.Context) {
@@ -124,6 +145,9 @@ func (m *manager) Receive(ctx actor.Context) {
 	case *envelope:
 		c := m.children[msg.key]
 		switch {
+		case c == nil && m.draining != nil:
+			// Stopping: no new activations (the sender's context ends
+			// its wait).
 		case c == nil:
 			m.spawn(ctx, msg.key, []any{msg.msg})
 		case c.stopping:
@@ -132,6 +156,20 @@ func (m *manager) Receive(ctx actor.Context) {
 			c.last = time.Now()
 			ctx.Send(c.pid, msg.msg)
 		}
+	case *drain:
+		if m.draining != nil {
+			close(msg.done) // already drained or draining
+			return
+		}
+		m.draining = msg.done
+		for _, c := range m.children {
+			if !c.stopping {
+				c.stopping = true
+				ctx.Send(c.pid, finalPassivate{})
+				ctx.Poison(c.pid)
+			}
+		}
+		m.checkDrained()
 	case sweep:
 		now := time.Now()
 		for _, c := range m.children {
@@ -156,9 +194,18 @@ func (m *manager) Receive(ctx actor.Context) {
 		delete(m.byPID, msg.Who.Id)
 		c := m.children[key]
 		delete(m.children, key)
-		if c != nil && len(c.buffer) > 0 {
+		if c != nil && len(c.buffer) > 0 && m.draining == nil {
 			m.spawn(ctx, key, c.buffer)
 		}
+		m.checkDrained()
+	}
+}
+
+// checkDrained closes the drain's channel once every child has stopped.
+func (m *manager) checkDrained() {
+	if m.draining != nil && !m.drained && len(m.children) == 0 {
+		m.drained = true
+		close(m.draining)
 	}
 }
 
@@ -206,9 +253,18 @@ type passivating struct {
 }
 
 func (p *passivating) Receive(ctx actor.Context) {
+	if _, ok := ctx.Message().(finalPassivate); ok {
+		if pp, ok := p.inner.(PrePassivate); ok {
+			pp.PrePassivate()
+		}
+		return
+	}
 	if _, ok := ctx.Message().(mayPassivate); ok {
 		if b, ok := p.inner.(Busy); ok && b.Busy() {
 			return
+		}
+		if pp, ok := p.inner.(PrePassivate); ok {
+			pp.PrePassivate()
 		}
 		ctx.Send(ctx.Parent(), passivate{key: p.key, pidID: ctx.Self().Id})
 		return

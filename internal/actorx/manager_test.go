@@ -190,3 +190,34 @@ func TestManagerRestartsAfterPanic(t *testing.T) {
 		t.Fatalf("started %d times", s)
 	}
 }
+
+// saver records PrePassivate calls.
+type saver struct {
+	counter
+	saves *atomic.Int64
+}
+
+func (s *saver) PrePassivate() { s.saves.Add(1) }
+
+func TestManagerPrePassivate(t *testing.T) {
+	reg := newRegistry()
+	var saves atomic.Int64
+	sys := NewSystem(nil)
+	defer sys.Shutdown()
+	m := NewManager(sys, ManagerConfig{
+		Name:    "test",
+		Produce: func(key string) actor.Actor { return &saver{counter: counter{key: key, reg: reg}, saves: &saves} },
+		Idle:    10 * time.Millisecond,
+	})
+	send(t, m, "a")
+	waitStopped(t, reg, "a") // passivated when idle: saved once
+	if saves.Load() != 1 {
+		t.Fatalf("%d saves after passivation", saves.Load())
+	}
+	send(t, m, "b")
+	send(t, m, "c")
+	m.Stop() // every live actor saves before it stops
+	if saves.Load() != 3 {
+		t.Fatalf("%d saves after Stop", saves.Load())
+	}
+}
