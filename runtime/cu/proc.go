@@ -1,0 +1,434 @@
+package cu
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/ao"
+	"github.com/aogo-dev/aogo/runtime/checkpoint"
+	"github.com/aogo-dev/aogo/runtime/results"
+	"github.com/aogo-dev/aogo/scheduler"
+	"github.com/aogo-dev/aogo/vm"
+	"github.com/asynkron/protoactor-go/actor"
+)
+
+type requestKind int
+
+const (
+	toMessage requestKind = iota // evaluate up to a message
+	toSeal                       // evaluate up to the SU's seal
+	dryRun
+	getState
+)
+
+type request struct {
+	ctx   context.Context
+	kind  requestKind
+	id    string         // toMessage
+	dry   *DryRunMessage // dryRun
+	reply chan answer
+}
+
+type answer struct {
+	record    *results.Record  // toMessage
+	evaluated []results.Record // toSeal
+	output    []byte           // dryRun
+	state     *vm.State        // getState
+	pos       Position
+	err       error
+}
+
+// Position is how far a process has been evaluated.
+type Position struct {
+	// Nonce of the last scheduled message evaluated; -1 when only the
+	// process message has been.
+	Nonce       int64
+	Timestamp   int64 // of the last evaluation (message or cron tick)
+	BlockHeight int64
+	// TicksThrough: every cron tick at or before it is evaluated.
+	TicksThrough int64
+	// The last scheduled message's assignment and hash chain, which the
+	// next entry must continue.
+	Assignment, HashChain string
+	Ordinal               uint64 // evaluations so far
+	CronIndex             int    // the last evaluation's cron, -1 for a message
+}
+
+// proc is the actor of one process.
+type proc struct {
+	u   *Unit
+	pid string
+
+	loaded  bool
+	broken  error // a schedule the process cannot be evaluated past
+	process *scheduler.Process
+	module  *arweave.DataItem
+	env     []byte
+	crons   []ao.Cron
+	inst    *vm.Instance
+	pos     Position
+
+	pending        []results.Record // evaluated, not yet stored
+	sinceCkpt      int
+	lastCkpt       time.Time
+	evaluatedTrace *[]results.Record // collects results for Advance
+}
+
+func (p *proc) Receive(actx actor.Context) {
+	switch msg := actx.Message().(type) {
+	case *request:
+		p.serve(msg)
+	case *actor.Stopping:
+		p.unload()
+	}
+}
+
+// PrePassivate checkpoints before the manager passivates the actor.
+func (p *proc) PrePassivate() {
+	if p.inst != nil && p.sinceCkpt > 0 {
+		if err := p.checkpoint(context.Background()); err != nil {
+			p.u.log.Warn("checkpoint at passivation failed", "process", p.pid, "err", err)
+		}
+	}
+}
+
+func (p *proc) unload() {
+	if p.inst != nil {
+		p.inst.Close(context.Background())
+		p.inst = nil
+	}
+	p.loaded = false
+}
+
+func (p *proc) serve(req *request) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.u.log.Error("process actor panicked", "process", p.pid, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+			p.unload() // the next request starts again from a checkpoint
+			req.reply <- answer{err: fmt.Errorf("cu: internal error evaluating %s", p.pid)}
+		}
+	}()
+	// Evaluations continue when the client goes away: their results are
+	// kept for the next request.
+	ctx := context.WithoutCancel(req.ctx)
+	release, err := p.u.acquire(req.ctx)
+	if err != nil {
+		req.reply <- answer{err: err}
+		return
+	}
+	defer release()
+	if err := p.load(ctx); err != nil {
+		req.reply <- answer{err: err}
+		return
+	}
+	var a answer
+	switch req.kind {
+	case toMessage:
+		a.record, a.err = p.toMessage(ctx, req.id)
+	case toSeal:
+		var trace []results.Record
+		p.evaluatedTrace = &trace
+		a.err = p.toSeal(ctx)
+		p.evaluatedTrace = nil
+		a.evaluated = trace
+	case dryRun:
+		if a.err = p.toSeal(ctx); a.err == nil {
+			a.output, a.err = p.dryRun(ctx, req.dry)
+		}
+	case getState:
+		if a.err = p.toSeal(ctx); a.err == nil {
+			a.state, a.err = p.inst.Snapshot()
+		}
+	}
+	if err := p.flush(ctx); err != nil && a.err == nil {
+		a.err = err
+	}
+	a.pos = p.pos
+	req.reply <- a
+}
+
+// load prepares the process: its definition, module and crons, and an
+// instance from the newest checkpoint (or a cold start).
+func (p *proc) load(ctx context.Context) error {
+	if p.broken != nil {
+		return p.broken
+	}
+	if p.loaded {
+		return nil
+	}
+	u := p.u
+	proc, err := u.cfg.Source.Process(ctx, p.pid)
+	if errors.Is(err, scheduler.ErrUnknownProcess) {
+		return fmt.Errorf("cu: process %s: %w", p.pid, ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("cu: process %s: %w", p.pid, err)
+	}
+	mod, limits, err := u.loadModule(ctx, proc)
+	if err != nil {
+		return err
+	}
+	crons, err := ao.ParseCrons(proc.Item.Tags)
+	if err != nil {
+		return fmt.Errorf("cu: process %s: %w: %w", p.pid, ErrModule, err)
+	}
+	compiled, err := u.cfg.Runtime.Load(ctx, vm.ModuleSpec{ID: mod.ID(), Format: vm.Format(mod.Tags.Value("Module-Format")), Binary: mod.Data})
+	if err != nil {
+		return moduleError(mod.ID(), err)
+	}
+
+	var state *vm.State
+	pos := Position{Nonce: -1, Timestamp: proc.Timestamp, BlockHeight: proc.BlockHeight, TicksThrough: proc.Timestamp, CronIndex: -1}
+	meta, st, err := u.cfg.Checkpoints.Latest(ctx, p.pid, nil)
+	switch {
+	case err == nil && meta.Module == mod.ID():
+		state = st
+		pos = Position{
+			Nonce: meta.Nonce, Timestamp: meta.Timestamp, BlockHeight: meta.BlockHeight,
+			Assignment: meta.Assignment, HashChain: meta.HashChain, Ordinal: meta.Ordinal, CronIndex: meta.CronIndex,
+		}
+		// Ticks at a message's time come after it: a checkpoint after a
+		// message has evaluated the ticks before its time only.
+		pos.TicksThrough = meta.Timestamp
+		if meta.CronIndex < 0 {
+			pos.TicksThrough = meta.Timestamp - 1
+		}
+	case err == nil, errors.Is(err, checkpoint.ErrNotFound):
+	default:
+		u.log.Warn("no usable checkpoint; starting cold", "process", p.pid, "err", err)
+	}
+	inst, err := compiled.Instantiate(ctx, vm.InstanceConfig{Limits: limits}, state)
+	if err != nil {
+		return moduleError(mod.ID(), err)
+	}
+	p.process, p.module, p.crons, p.inst, p.pos = proc, mod, crons, inst, pos
+	p.env = encodeEnv(proc.Item, mod)
+	p.loaded, p.sinceCkpt, p.lastCkpt = true, 0, time.Now()
+	if state == nil {
+		// A cold start evaluates the process's own message first.
+		if err := p.evaluate(ctx, processMessage(proc), results.Key{Timestamp: proc.Timestamp, Ordinate: -1, Cron: -1}, proc.ID()); err != nil {
+			p.unload()
+			return err
+		}
+	}
+	return nil
+}
+
+// toMessage evaluates up to and including the entry holding id (or just
+// the process message when id is the process).
+func (p *proc) toMessage(ctx context.Context, id string) (*results.Record, error) {
+	if id != p.pid {
+		e, err := p.u.cfg.Source.Find(ctx, p.pid, id)
+		if errors.Is(err, scheduler.ErrNotFound) {
+			return nil, fmt.Errorf("cu: message %s of process %s: %w", id, p.pid, ErrNotFound)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if e.Nonce > p.pos.Nonce {
+			if err := p.replay(ctx, func(e2 *scheduler.Entry) bool { return e2.Nonce <= e.Nonce }, 0); err != nil {
+				return nil, err
+			}
+		}
+		id = e.MessageID()
+	}
+	if err := p.flush(ctx); err != nil {
+		return nil, err
+	}
+	r, err := p.u.cfg.Results.ByMessage(ctx, p.pid, id)
+	if err != nil {
+		return nil, fmt.Errorf("cu: result of %s: %w", id, err)
+	}
+	return r, nil
+}
+
+// toSeal evaluates every entry stamped at or before the SU's seal, then
+// the cron ticks up to it.
+func (p *proc) toSeal(ctx context.Context) error {
+	seal, _, err := p.u.cfg.Source.Seal(ctx)
+	if err != nil {
+		return fmt.Errorf("cu: seal: %w", err)
+	}
+	if err := p.replay(ctx, func(e *scheduler.Entry) bool { return e.Timestamp <= seal }, seal); err != nil {
+		return err
+	}
+	return p.ticks(ctx, seal)
+}
+
+// replay evaluates the entries after the current position while want
+// accepts them, each preceded by the cron ticks before its timestamp.
+func (p *proc) replay(ctx context.Context, want func(*scheduler.Entry) bool, _ int64) error {
+	for {
+		from := p.pos.Nonce
+		entries, more, err := p.u.cfg.Source.Entries(ctx, p.pid, scheduler.Range{FromNonce: &from, Limit: 500})
+		if err != nil {
+			return fmt.Errorf("cu: schedule of %s: %w", p.pid, err)
+		}
+		for _, e := range entries {
+			if !want(e) {
+				return nil
+			}
+			if err := p.ticks(ctx, e.Timestamp-1); err != nil {
+				return err
+			}
+			if err := p.evaluateEntry(ctx, e); err != nil {
+				return err
+			}
+		}
+		if !more {
+			return nil
+		}
+	}
+}
+
+// ticks evaluates the time crons' ticks after TicksThrough up to upTo.
+func (p *proc) ticks(ctx context.Context, upTo int64) error {
+	if upTo <= p.pos.TicksThrough {
+		return nil
+	}
+	var err error
+	owner := p.process.Item.OwnerAddress()
+	ao.TimeTicks(p.crons, p.process.Timestamp, p.pos.TicksThrough, upTo, func(t ao.Tick) bool {
+		msg := cronMessage(p.pid, owner, p.crons[t.Cron].Tags, t.Timestamp, p.pos.BlockHeight)
+		key := results.Key{Timestamp: t.Timestamp, Ordinate: p.pos.Nonce, Cron: t.Cron}
+		if err = p.evaluate(ctx, msg, key, ""); err != nil {
+			return false
+		}
+		p.pos.CronIndex = t.Cron
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	p.pos.TicksThrough = upTo
+	return nil
+}
+
+// evaluateEntry checks that e continues the log, then evaluates it.
+func (p *proc) evaluateEntry(ctx context.Context, e *scheduler.Entry) error {
+	if e.Nonce != p.pos.Nonce+1 {
+		return p.fail(fmt.Errorf("cu: %w on message %s: nonce %d after %d", ErrHashChain, e.MessageID(), e.Nonce, p.pos.Nonce))
+	}
+	want, err := ao.HashChainSeed(p.pid)
+	if e.Nonce > 0 {
+		want, err = ao.NextHashChain(p.pos.Assignment, p.pos.HashChain)
+	}
+	if err != nil || e.HashChain != want {
+		return p.fail(fmt.Errorf("cu: %w on message %s", ErrHashChain, e.MessageID()))
+	}
+	var tx *arweave.DataItem
+	if e.Message == nil {
+		if tx, err = p.u.cfg.Store.Item(ctx, e.MessageID()); err != nil {
+			return fmt.Errorf("cu: assigned transaction %s: %w: %w", e.MessageID(), vm.ErrUnavailable, err)
+		}
+	}
+	msg := scheduledMessage(e, tx)
+	if err := p.evaluate(ctx, msg, results.Key{Timestamp: e.Timestamp, Ordinate: e.Nonce, Cron: -1}, e.MessageID()); err != nil {
+		return err
+	}
+	p.pos.Nonce, p.pos.BlockHeight = e.Nonce, e.BlockHeight
+	p.pos.Assignment, p.pos.HashChain = e.Assignment.ID(), e.HashChain
+	p.pos.TicksThrough = max(p.pos.TicksThrough, e.Timestamp-1)
+	p.pos.CronIndex = -1
+	return p.maybeCheckpoint(ctx)
+}
+
+// fail marks the process as not evaluable past this point.
+func (p *proc) fail(err error) error {
+	p.broken = err
+	p.u.log.Error("schedule cannot be evaluated", "process", p.pid, "err", err)
+	return err
+}
+
+// evaluate runs one message and records its result.
+func (p *proc) evaluate(ctx context.Context, msg message, key results.Key, id string) error {
+	res, err := p.inst.Handle(ctx, mustJSON(msg), p.env)
+	if err != nil {
+		return fmt.Errorf("cu: evaluating %s of %s: %w", describe(id, key), p.pid, err)
+	}
+	rec := results.Record{Process: p.pid, Key: key, MessageID: id, Result: resultJSON(res), Error: res.Failed()}
+	if key.Cron >= 0 {
+		rec.CronID = p.crons[key.Cron].ID
+	}
+	p.pending = append(p.pending, rec)
+	if p.evaluatedTrace != nil {
+		*p.evaluatedTrace = append(*p.evaluatedTrace, rec)
+	}
+	p.pos.Timestamp = key.Timestamp
+	p.pos.Ordinal++
+	p.sinceCkpt++
+	if len(p.pending) >= 256 {
+		return p.flush(ctx)
+	}
+	return nil
+}
+
+func describe(id string, key results.Key) string {
+	if id != "" {
+		return "message " + id
+	}
+	return fmt.Sprintf("cron tick %d at %d", key.Cron, key.Timestamp)
+}
+
+// resultJSON is the result as the CU serves it: Messages, Spawns and
+// Assignments always arrays, Output always present (protocol.md 9, 26).
+func resultJSON(r *vm.Result) []byte {
+	out := *r
+	if out.Output == nil {
+		out.Output = json.RawMessage(`""`)
+	}
+	for _, f := range []*json.RawMessage{&out.Messages, &out.Spawns, &out.Assignments} {
+		if *f == nil || string(*f) == "null" {
+			*f = json.RawMessage("[]")
+		}
+	}
+	b, _ := out.MarshalJSON()
+	return b
+}
+
+// flush stores the pending results.
+func (p *proc) flush(ctx context.Context) error {
+	if len(p.pending) == 0 {
+		return nil
+	}
+	if err := p.u.cfg.Results.Put(ctx, p.pending...); err != nil {
+		return fmt.Errorf("cu: storing results of %s: %w", p.pid, err)
+	}
+	p.pending = p.pending[:0]
+	return nil
+}
+
+func (p *proc) maybeCheckpoint(ctx context.Context) error {
+	if p.sinceCkpt < p.u.cfg.CheckpointEvery && time.Since(p.lastCkpt) < p.u.cfg.CheckpointInterval {
+		return nil
+	}
+	return p.checkpoint(ctx)
+}
+
+// checkpoint writes the state at a clean point (after an evaluation, never
+// on a failure path). Results are stored first: a restart from this
+// checkpoint does not evaluate the messages before it again.
+func (p *proc) checkpoint(ctx context.Context) error {
+	if err := p.flush(ctx); err != nil {
+		return err
+	}
+	hash, err := p.inst.StateHash()
+	if err != nil {
+		return err
+	}
+	meta := checkpoint.Meta{
+		Process: p.pid, Module: p.module.ID(), Nonce: p.pos.Nonce, Timestamp: p.pos.Timestamp,
+		BlockHeight: p.pos.BlockHeight, HashChain: p.pos.HashChain, Assignment: p.pos.Assignment,
+		CronIndex: p.pos.CronIndex, StateHash: hash, Ordinal: p.pos.Ordinal,
+	}
+	if err := p.u.cfg.Checkpoints.Write(ctx, meta, p.inst.EncodeState); err != nil {
+		return fmt.Errorf("cu: checkpoint of %s: %w", p.pid, err)
+	}
+	p.sinceCkpt, p.lastCkpt = 0, time.Now()
+	return nil
+}
