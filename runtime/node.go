@@ -31,11 +31,14 @@ const (
 	UnitGateway = "gateway"
 	// UnitSU is the scheduler unit, under /su.
 	UnitSU = "su"
+	// UnitCU is the compute unit, under /cu. It reads the schedules of
+	// the node's own SU (a CU over a foreign SU comes later).
+	UnitCU = "cu"
 )
 
 // Units returns the names of every unit this build has, in start order:
 // the default of Config.Units.
-func Units() []string { return []string{UnitGateway, UnitSU} }
+func Units() []string { return []string{UnitGateway, UnitSU, UnitCU} }
 
 // Defaults of Config.
 const (
@@ -50,6 +53,10 @@ const (
 	SULogDir      = "su-log"
 	WalletsDir    = "wallets"
 	SUWalletFile  = "su.json"
+	CUWalletFile  = "cu.json"
+	CUDir         = "cu"       // results/ and checkpoints/ of the CU
+	VMCacheDir    = "vm-cache" // compiled modules
+	cuPathPrefix  = "/cu"
 	URLsFile      = "urls.json"
 	suPathPrefix  = "/su"
 	nodeInfoRoute = "/node"
@@ -200,6 +207,7 @@ type Node struct {
 	su     *scheduler.Scheduler
 	// uploader copies the SU log to the store (nil without the SU).
 	uploader *scheduler.Uploader
+	cu       cuParts
 
 	ln        net.Listener
 	srv       *http.Server // set once serving has started
@@ -283,6 +291,11 @@ func (n *Node) start(ctx context.Context) error {
 	}
 	if cfg.runs(UnitSU) {
 		if err := n.startSU(ctx, mux, base+suPathPrefix); err != nil {
+			return err
+		}
+	}
+	if cfg.runs(UnitCU) {
+		if err := n.startCU(ctx, mux, base+cuPathPrefix); err != nil {
 			return err
 		}
 	}
@@ -501,6 +514,8 @@ func (n *Node) stop(ctx context.Context) error {
 
 	n.cancelBG()
 	n.wg.Wait()
+	// The CU first: it checkpoints its processes and reads the SU.
+	errs = append(errs, n.stopCU()...)
 	if n.su != nil {
 		if err := n.su.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("runtime: close su: %w", err))

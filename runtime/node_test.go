@@ -242,13 +242,14 @@ func TestNode(t *testing.T) {
 	// urls.json, URLs() and GET /node agree.
 	urls := readURLs(t, dir)
 	base := "http://" + n.Addr().String()
-	want := map[string]string{"gateway": base, "su": base + "/su"}
+	want := map[string]string{"gateway": base, "su": base + "/su", "cu": base + "/cu"}
 	if fmt.Sprint(urls) != fmt.Sprint(want) || fmt.Sprint(n.URLs()) != fmt.Sprint(want) {
 		t.Fatalf("urls.json %v, URLs() %v, want %v", urls, n.URLs(), want)
 	}
 	var info runtime.NodeInfo
 	getJSON(t, base+"/node", &info)
-	if len(info.Units) != 2 || info.Units["gateway"].URL != urls["gateway"] || info.Units["su"].URL != urls["su"] {
+	if len(info.Units) != 3 || info.Units["gateway"].URL != urls["gateway"] || info.Units["su"].URL != urls["su"] ||
+		info.Units["cu"].URL != urls["cu"] || info.Units["cu"].Address == "" {
 		t.Fatalf("GET /node: %+v, urls.json %v", info, urls)
 	}
 	suAddr := info.Units["su"].Address
@@ -394,6 +395,11 @@ func TestNodeUnits(t *testing.T) {
 		}
 		var id map[string]any
 		getJSON(t, base+"/su/", &id)
+	})
+	t.Run("cu without su", func(t *testing.T) {
+		if _, err := runtime.Start(context.Background(), runtime.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0", Units: []string{"gateway", "cu"}}); err == nil {
+			t.Fatal("a CU without the node's SU started")
+		}
 	})
 }
 
