@@ -232,3 +232,9 @@ func (u *Unit) State(ctx context.Context, pid string) (*vm.State, Position, erro
 	}
 	return a.state, a.pos, nil
 }
+
+// Results returns stored results of a process (no evaluation), as
+// GET /results and GET /cron read them.
+func (u *Unit) Results(ctx context.Context, pid string, q results.Query) ([]results.Record, bool, error) {
+	return u.cfg.Results.Page(ctx, pid, q)
+}

@@ -122,6 +122,13 @@ func (p *proc) serve(req *request) {
 		return
 	}
 	defer release()
+	// Advance answers every evaluation it made, the process message of a
+	// cold start included.
+	var trace []results.Record
+	if req.kind == toSeal {
+		p.evaluatedTrace = &trace
+		defer func() { p.evaluatedTrace = nil }()
+	}
 	if err := p.load(ctx); err != nil {
 		req.reply <- answer{err: err}
 		return
@@ -131,10 +138,7 @@ func (p *proc) serve(req *request) {
 	case toMessage:
 		a.record, a.err = p.toMessage(ctx, req.id)
 	case toSeal:
-		var trace []results.Record
-		p.evaluatedTrace = &trace
 		a.err = p.toSeal(ctx)
-		p.evaluatedTrace = nil
 		a.evaluated = trace
 	case dryRun:
 		if a.err = p.toSeal(ctx); a.err == nil {
