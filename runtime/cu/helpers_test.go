@@ -53,6 +53,12 @@ type world struct {
 // drives (world.advance), and publishes a test module.
 func newWorld(t testing.TB, moduleName, format string, moduleTags ...arweave.Tag) *world {
 	t.Helper()
+	return newWorldWith(t, moduleFile(t, moduleName), format, moduleTags...)
+}
+
+// newWorldWith is newWorld with a module binary.
+func newWorldWith(t testing.TB, binary []byte, format string, moduleTags ...arweave.Tag) *world {
+	t.Helper()
 	dir := t.TempDir()
 	w := &world{t: t, dir: dir, now: new(atomic.Int64)}
 	w.now.Store(1_700_000_000_000)
@@ -92,7 +98,7 @@ func newWorld(t testing.TB, moduleName, format string, moduleTags ...arweave.Tag
 		tags = append(tags, arweave.Tag{Name: "Compute-Limit", Value: "9000000000000"})
 	}
 	tags = append(tags, moduleTags...)
-	mod, err := arweave.SignDataItem(w.user, arweave.ItemOptions{Tags: tags, Data: moduleFile(t, moduleName)})
+	mod, err := arweave.SignDataItem(w.user, arweave.ItemOptions{Tags: tags, Data: binary})
 	if err != nil {
 		t.Fatal(err)
 	}
