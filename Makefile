@@ -12,7 +12,7 @@ all: build
 build:
 	$(GO) build -o $(BIN) ./cmd/aogo
 
-# The main job: a node (gateway + SU) on embedded defaults and a demo process.
+# The main job: a node (gateway, SU, CU) on embedded defaults and a demo process.
 run: build
 	./scripts/run-demo.sh $(BIN) $(DATA_DIR) $(LISTEN)
 
