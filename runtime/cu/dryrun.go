@@ -1,6 +1,7 @@
 package cu
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -26,15 +27,21 @@ type DryRunMessage struct {
 // itself never changes, and the module sees Read-Only: true.
 func (p *proc) dryRun(ctx context.Context, d *DryRunMessage) ([]byte, error) {
 	m := message{
-		ID: d.ID, Signature: d.Signature, Data: d.Data, Owner: d.Owner, Target: p.pid,
-		Anchor: d.Anchor, From: d.Owner, Tags: d.Tags,
+		Data: reencode(d.Data), Owner: jsStr(d.Owner), Target: jsStr(p.pid),
+		Anchor: reencode(d.Anchor), From: jsStr(d.Owner), Tags: d.Tags,
 		Timestamp: p.pos.Timestamp, BlockHeight: p.pos.BlockHeight, ReadOnly: true,
+	}
+	if d.ID != nil {
+		m.ID = ptr(jsStr(*d.ID))
+	}
+	if d.Signature != nil {
+		m.Signature = ptr(jsStr(*d.Signature))
 	}
 	if m.Tags == nil {
 		m.Tags = []tagJSON{}
 	}
 	if d.Target != nil {
-		m.Target = *d.Target
+		m.Target = jsStr(*d.Target)
 	}
 	for _, t := range d.Tags {
 		if t.Name == "From-Process" && t.Value != "" {
@@ -77,4 +84,22 @@ func (p *proc) dryRun(ctx context.Context, d *DryRunMessage) ([]byte, error) {
 		return nil, fmt.Errorf("cu: dry-run of %s: %w", p.pid, err)
 	}
 	return resultJSON(res), nil
+}
+
+// reencode writes a JSON value from the client again as JSON.stringify
+// would (the reference CU parses the body and stringifies the message):
+// strings as jsStr does, other values compacted.
+func reencode(v json.RawMessage) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return jsonString(s)
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, v) != nil {
+		return v
+	}
+	return buf.Bytes()
 }

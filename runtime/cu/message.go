@@ -14,45 +14,43 @@ import (
 // on every CU: a module may depend on key order.
 
 type tagJSON struct {
-	Name  string `json:"name"`
-	Value string `json:"value"`
+	Name  jsStr `json:"name"`
+	Value jsStr `json:"value"`
 }
 
 // message is the message object. Pointer fields are omitted when nil, as
 // the reference loader drops undefined keys; Anchor and Data may be JSON
 // null.
 type message struct {
-	ID          *string         `json:"Id,omitempty"`
-	Signature   *string         `json:"Signature,omitempty"`
+	ID          *jsStr          `json:"Id,omitempty"`
+	Signature   *jsStr          `json:"Signature,omitempty"`
 	Data        json.RawMessage `json:"Data,omitempty"`
-	Owner       string          `json:"Owner"`
-	Target      string          `json:"Target"`
+	Owner       jsStr           `json:"Owner"`
+	Target      jsStr           `json:"Target"`
 	Anchor      json.RawMessage `json:"Anchor,omitempty"`
-	From        string          `json:"From"`
-	ForwardedBy *string         `json:"Forwarded-By,omitempty"`
+	From        jsStr           `json:"From"`
+	ForwardedBy *jsStr          `json:"Forwarded-By,omitempty"`
 	Tags        []tagJSON       `json:"Tags"`
 	Epoch       *int64          `json:"Epoch,omitempty"`
 	Nonce       *int64          `json:"Nonce,omitempty"`
 	Timestamp   int64           `json:"Timestamp"`
 	BlockHeight int64           `json:"Block-Height"`
-	HashChain   *string         `json:"Hash-Chain,omitempty"`
+	HashChain   *jsStr          `json:"Hash-Chain,omitempty"`
 	Cron        bool            `json:"Cron"`
 	ReadOnly    bool            `json:"Read-Only"`
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func jsonValue(v any) json.RawMessage {
-	b, _ := json.Marshal(v) // strings and nil only
-	return b
-}
+// jsonString is s as a JSON value, as JSON.stringify writes it.
+func jsonString(s string) json.RawMessage { return appendJSString(nil, s) }
 
 // anchorValue is the anchor as the SU's JSON gives it: UTF-8, or null.
 func anchorValue(a []byte) json.RawMessage {
 	if len(a) == 0 || !utf8.Valid(a) {
 		return json.RawMessage("null")
 	}
-	return jsonValue(string(a))
+	return jsonString(string(a))
 }
 
 // messageTags drops tags named From or Owner (the reference CU removes
@@ -63,7 +61,7 @@ func messageTags(tags arweave.Tags) []tagJSON {
 		if t.Name == "From" || t.Name == "Owner" {
 			continue
 		}
-		out = append(out, tagJSON{t.Name, t.Value})
+		out = append(out, tagJSON{jsStr(t.Name), jsStr(t.Value)})
 	}
 	return out
 }
@@ -73,15 +71,15 @@ func messageTags(tags arweave.Tags) []tagJSON {
 // fields (an assignment's Exclude tags) are left out.
 func fromItem(m *message, item *arweave.DataItem, exclude map[string]bool) {
 	if !exclude["Id"] {
-		m.ID = ptr(item.ID())
+		m.ID = ptr(jsStr(item.ID()))
 	}
 	if !exclude["Signature"] {
-		m.Signature = ptr(arweave.B64(item.Signature))
+		m.Signature = ptr(jsStr(arweave.B64(item.Signature)))
 	}
 	if !exclude["Data"] {
-		m.Data = jsonValue(scheduler.LossyUTF8(item.Data))
+		m.Data = jsonString(scheduler.LossyUTF8(item.Data))
 	}
-	m.Owner = item.OwnerAddress()
+	m.Owner = jsStr(item.OwnerAddress())
 	if !exclude["Anchor"] {
 		m.Anchor = anchorValue(item.Anchor)
 	}
@@ -93,7 +91,7 @@ func fromItem(m *message, item *arweave.DataItem, exclude map[string]bool) {
 	m.From = m.Owner
 	if fp, ok := item.Tags.Get("From-Process"); ok {
 		if fp != "" {
-			m.From = fp
+			m.From = jsStr(fp)
 		}
 		m.ForwardedBy = ptr(m.Owner)
 	}
@@ -104,12 +102,12 @@ func fromItem(m *message, item *arweave.DataItem, exclude map[string]bool) {
 // store.
 func scheduledMessage(e *scheduler.Entry, tx *arweave.DataItem) message {
 	m := message{
-		Target:      e.Process,
+		Target:      jsStr(e.Process),
 		Epoch:       ptr(e.Epoch),
 		Nonce:       ptr(e.Nonce),
 		Timestamp:   e.Timestamp,
 		BlockHeight: e.BlockHeight,
-		HashChain:   ptr(e.HashChain),
+		HashChain:   ptr(jsStr(e.HashChain)),
 	}
 	if e.Message != nil {
 		fromItem(&m, e.Message, nil)
@@ -122,15 +120,15 @@ func scheduledMessage(e *scheduler.Entry, tx *arweave.DataItem) message {
 		}
 	}
 	fromItem(&m, tx, exclude)
-	m.ID = ptr(e.MessageID()) // the id is what was assigned, excluded or not
-	m.Target = tx.TargetID()
+	m.ID = ptr(jsStr(e.MessageID())) // the id is what was assigned, excluded or not
+	m.Target = jsStr(tx.TargetID())
 	return m
 }
 
 // processMessage is the process's own message, evaluated first on a cold
 // start (protocol.md 6.2 step 7): the Process item at its SU time.
 func processMessage(p *scheduler.Process) message {
-	m := message{Target: p.ID(), Timestamp: p.Timestamp, BlockHeight: p.BlockHeight}
+	m := message{Target: jsStr(p.ID()), Timestamp: p.Timestamp, BlockHeight: p.BlockHeight}
 	fromItem(&m, p.Item, nil)
 	return m
 }
@@ -139,19 +137,19 @@ func processMessage(p *scheduler.Process) message {
 // Signature, Anchor, Data, Epoch, Nonce or Hash-Chain.
 func cronMessage(pid, owner string, tags []arweave.Tag, timestamp, height int64) message {
 	m := message{
-		Owner: owner, From: owner, Target: pid, Tags: make([]tagJSON, len(tags)),
+		Owner: jsStr(owner), From: jsStr(owner), Target: jsStr(pid), Tags: make([]tagJSON, len(tags)),
 		Timestamp: timestamp, BlockHeight: height, Cron: true,
 	}
 	for i, t := range tags {
-		m.Tags[i] = tagJSON{t.Name, t.Value}
+		m.Tags[i] = tagJSON{jsStr(t.Name), jsStr(t.Value)}
 	}
 	return m
 }
 
 // entityJSON is env.Process and env.Module.
 type entityJSON struct {
-	ID    string    `json:"Id"`
-	Owner string    `json:"Owner"`
+	ID    jsStr     `json:"Id"`
+	Owner jsStr     `json:"Owner"`
 	Tags  []tagJSON `json:"Tags"`
 }
 
@@ -163,9 +161,9 @@ type envJSON struct {
 func entity(item *arweave.DataItem) entityJSON {
 	tags := make([]tagJSON, len(item.Tags))
 	for i, t := range item.Tags {
-		tags[i] = tagJSON{t.Name, t.Value}
+		tags[i] = tagJSON{jsStr(t.Name), jsStr(t.Value)}
 	}
-	return entityJSON{ID: item.ID(), Owner: item.OwnerAddress(), Tags: tags}
+	return entityJSON{ID: jsStr(item.ID()), Owner: jsStr(item.OwnerAddress()), Tags: tags}
 }
 
 // encodeEnv is the env object (protocol.md 7.3).
