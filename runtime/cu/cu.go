@@ -68,6 +68,12 @@ type Config struct {
 	// beyond it wait (their context decides how long). Default
 	// 2 x GOMAXPROCS.
 	MaxConcurrent int
+	// MaxLiveMemory bounds the sum of the Memory-Limits of the processes
+	// held live (activated) at once. A process that does not fit waits
+	// for others to passivate, as long as its request allows, then gets
+	// ErrBusy (503): never an out-of-memory. Default 8 GiB (memory is
+	// reserved, not touched: an instance costs what it writes).
+	MaxLiveMemory uint64
 }
 
 // Unit is a running CU. All methods are safe for concurrent use.
@@ -78,6 +84,7 @@ type Unit struct {
 	system *actor.ActorSystem
 	ownSys bool
 	slots  chan struct{} // evaluation slots (back-pressure)
+	live   *memoryBudget
 	close  sync.Once
 }
 
@@ -107,6 +114,9 @@ func New(cfg Config) (*Unit, error) {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = 2 * runtime.GOMAXPROCS(0)
 	}
+	if cfg.MaxLiveMemory == 0 {
+		cfg.MaxLiveMemory = 8 << 30
+	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -116,6 +126,7 @@ func New(cfg Config) (*Unit, error) {
 		log:    logger.With("unit", "cu"),
 		system: cfg.System,
 		slots:  make(chan struct{}, cfg.MaxConcurrent),
+		live:   newMemoryBudget(cfg.MaxLiveMemory),
 	}
 	if u.system == nil {
 		u.system = actorx.NewSystem(logger)
@@ -176,7 +187,9 @@ func (u *Unit) ask(ctx context.Context, pid string, req *request) (*answer, erro
 		}
 		return &a, nil
 	case <-ctx.Done():
-		return nil, fmt.Errorf("cu: %s: %w", pid, ctx.Err())
+		// Not answered in time: the process is busy (its evaluation goes
+		// on, and its results are kept for the next request).
+		return nil, fmt.Errorf("cu: %s: %w: %w", pid, ErrBusy, ctx.Err())
 	}
 }
 
@@ -237,4 +250,56 @@ func (u *Unit) State(ctx context.Context, pid string) (*vm.State, Position, erro
 // GET /results and GET /cron read them.
 func (u *Unit) Results(ctx context.Context, pid string, q results.Query) ([]results.Record, bool, error) {
 	return u.cfg.Results.Page(ctx, pid, q)
+}
+
+// LiveMemory is the sum of the Memory-Limits of the live processes.
+func (u *Unit) LiveMemory() uint64 { return u.live.used() }
+
+// memoryBudget is a counting semaphore over bytes.
+type memoryBudget struct {
+	mu    sync.Mutex
+	max   uint64
+	inUse uint64
+	freed chan struct{} // closed and replaced whenever memory is released
+}
+
+func newMemoryBudget(max uint64) *memoryBudget {
+	return &memoryBudget{max: max, freed: make(chan struct{})}
+}
+
+// acquire reserves n bytes, waiting while ctx allows.
+func (b *memoryBudget) acquire(ctx context.Context, n uint64) error {
+	for {
+		b.mu.Lock()
+		if b.inUse+n <= b.max {
+			b.inUse += n
+			b.mu.Unlock()
+			return nil
+		}
+		if n > b.max {
+			b.mu.Unlock()
+			return fmt.Errorf("cu: %w: a Memory-Limit of %d bytes is above the live memory budget of %d", ErrBusy, n, b.max)
+		}
+		freed := b.freed
+		b.mu.Unlock()
+		select {
+		case <-freed:
+		case <-ctx.Done():
+			return fmt.Errorf("cu: %w: live memory budget of %d bytes in use: %w", ErrBusy, b.max, ctx.Err())
+		}
+	}
+}
+
+func (b *memoryBudget) release(n uint64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.inUse -= n
+	close(b.freed)
+	b.freed = make(chan struct{})
+}
+
+func (b *memoryBudget) used() uint64 {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.inUse
 }

@@ -71,6 +71,7 @@ type proc struct {
 	env     []byte
 	crons   []ao.Cron
 	inst    *vm.Instance
+	reserve uint64 // bytes of the live memory budget this instance holds
 	pos     Position
 
 	pending        []results.Record // evaluated, not yet stored
@@ -102,6 +103,10 @@ func (p *proc) unload() {
 		p.inst.Close(context.Background())
 		p.inst = nil
 	}
+	if p.reserve > 0 {
+		p.u.live.release(p.reserve)
+		p.reserve = 0
+	}
 	p.loaded = false
 }
 
@@ -129,7 +134,7 @@ func (p *proc) serve(req *request) {
 		p.evaluatedTrace = &trace
 		defer func() { p.evaluatedTrace = nil }()
 	}
-	if err := p.load(ctx); err != nil {
+	if err := p.load(ctx, req.ctx); err != nil {
 		req.reply <- answer{err: err}
 		return
 	}
@@ -158,7 +163,7 @@ func (p *proc) serve(req *request) {
 
 // load prepares the process: its definition, module and crons, and an
 // instance from the newest checkpoint (or a cold start).
-func (p *proc) load(ctx context.Context) error {
+func (p *proc) load(ctx, reqCtx context.Context) error {
 	if p.broken != nil {
 		return p.broken
 	}
@@ -206,10 +211,17 @@ func (p *proc) load(ctx context.Context) error {
 	default:
 		u.log.Warn("no usable checkpoint; starting cold", "process", p.pid, "err", err)
 	}
+	// The live memory budget: wait (as long as the request allows) for
+	// other processes to passivate rather than run out of memory.
+	if err := u.live.acquire(reqCtx, limits.Memory); err != nil {
+		return err
+	}
 	inst, err := compiled.Instantiate(ctx, vm.InstanceConfig{Limits: limits}, state)
 	if err != nil {
+		u.live.release(limits.Memory)
 		return moduleError(mod.ID(), err)
 	}
+	p.reserve = limits.Memory
 	p.process, p.module, p.crons, p.inst, p.pos = proc, mod, crons, inst, pos
 	p.env = encodeEnv(proc.Item, mod)
 	p.loaded, p.sinceCkpt, p.lastCkpt = true, 0, time.Now()
