@@ -63,6 +63,10 @@ func TestNodeComputes(t *testing.T) {
 	if out := result(urls["cu"], last); out != "4" {
 		t.Fatalf("result of the third message: %q", out)
 	}
+	getJSON(t, urls["gateway"]+"/node", &node)
+	if c := node.Units["cu"].Compute; c == nil || c.LiveMemory != 64<<20 || c.ResultsBytes <= 0 {
+		t.Fatalf("GET /node: compute %+v", c)
+	}
 	var root map[string]any
 	getJSON(t, urls["cu"], &root)
 	if root["address"] != node.Units["cu"].Address {

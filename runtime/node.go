@@ -20,6 +20,7 @@ import (
 	"github.com/aogo-dev/aogo/arweave"
 	"github.com/aogo-dev/aogo/arweave/embedded"
 	"github.com/aogo-dev/aogo/arweave/gateway"
+	"github.com/aogo-dev/aogo/runtime/cu"
 	"github.com/aogo-dev/aogo/scheduler"
 	"github.com/aogo-dev/aogo/scheduler/pebblelog"
 )
@@ -192,6 +193,8 @@ type UnitInfo struct {
 	// Upload is how far the SU's uploader has copied the log to the
 	// store (SU only).
 	Upload *scheduler.UploadStatus `json:"upload,omitempty"`
+	// Compute is the CU's memory and disk use (CU only).
+	Compute *cu.Status `json:"compute,omitempty"`
 }
 
 // Node is a running aogo node. Use Start; stop it with Close.
@@ -461,6 +464,10 @@ func (n *Node) Info() NodeInfo {
 		if k == UnitSU && n.uploader != nil {
 			st := n.uploader.Status()
 			v.Upload = &st
+		}
+		if k == UnitCU && n.cu.unit != nil {
+			st := n.cu.unit.Status()
+			v.Compute = &st
 		}
 		out.Units[k] = v
 	}

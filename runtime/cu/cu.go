@@ -303,3 +303,22 @@ func (b *memoryBudget) used() uint64 {
 	defer b.mu.Unlock()
 	return b.inUse
 }
+
+// Status is what a CU reports about its resources.
+type Status struct {
+	LiveMemory       uint64 `json:"live_memory"`       // Memory-Limits of the live processes
+	ResultsBytes     int64  `json:"results_bytes"`     // disk used by stored results
+	CheckpointsBytes int64  `json:"checkpoints_bytes"` // disk used by checkpoints
+}
+
+// Status reports the CU's memory and disk use.
+func (u *Unit) Status() Status {
+	st := Status{LiveMemory: u.live.used()}
+	if n, err := u.cfg.Results.DiskUsage(); err == nil {
+		st.ResultsBytes = n
+	}
+	if n, err := u.cfg.Checkpoints.DiskUsage(); err == nil {
+		st.CheckpointsBytes = n
+	}
+	return st
+}
