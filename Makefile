@@ -41,6 +41,10 @@ bench: js-deps test-modules
 	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^(go|http)$$/^su=ed25519$$/^msg=ed25519$$' -benchtime 20000x ./scheduler/
 	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^(go|http)$$/^su=ed25519$$/^msg=rsa$$' -benchtime 2000x ./scheduler/
 	$(GO) test -run '^$$' -bench '^BenchmarkAppend$$/^go$$/^su=rsa$$' -benchtime 500x ./scheduler/
+	$(GO) test -run '^$$' -bench '^BenchmarkReplay$$' -benchtime 5000x ./runtime/cu/
+	$(GO) test -run '^$$' -bench '^BenchmarkReactivate$$' -benchtime 30x ./runtime/cu/
+	$(GO) test -run '^$$' -bench '^BenchmarkDryRun$$' -benchtime 100x ./runtime/cu/
+	$(GO) test -run '^TestCURestart$$' -count 1 -v ./runtime/cu/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s

@@ -195,6 +195,9 @@ func (s *Store) entries(pid string) (files []entry, temps []string, err error) {
 // process must be serialised by the caller. Call it at clean points only,
 // never on a crash or error path: a checkpoint is a promise that the state
 // is exactly the process after Meta's evaluation.
+//
+// A zero m.StateHash is filled with the hash encode returns (the state is
+// then hashed once, by the encoding).
 func (s *Store) Write(ctx context.Context, m Meta, encode func(io.Writer) ([32]byte, error)) error {
 	pid := m.Process
 	if err := checkPID(pid); err != nil {
@@ -223,7 +226,22 @@ func (s *Store) Write(ctx context.Context, m Meta, encode func(io.Writer) ([32]b
 		}
 	}
 	name := fileName(m.Ordinal, m.Nonce)
-	if err := s.writeFile(ctx, dir, name, header, m.StateHash, encode); err != nil {
+	// A zero StateHash means "the hash encode returns": the header is
+	// written with a placeholder of the same length and rewritten once the
+	// state is encoded, so the state is hashed once, not twice.
+	var finalHeader func([32]byte) ([]byte, error)
+	if m.StateHash == ([32]byte{}) {
+		finalHeader = func(h [32]byte) ([]byte, error) {
+			m2 := m
+			m2.StateHash = h
+			return appendHeader(nil, m2)
+		}
+		m.StateHash = placeholderHash
+		if header, err = appendHeader(nil, m); err != nil {
+			return fmt.Errorf("checkpoint: write %s: %w", pid, err)
+		}
+	}
+	if err := s.writeFile(ctx, dir, name, header, m.StateHash, encode, finalHeader); err != nil {
 		return fmt.Errorf("checkpoint: write %s/%s: %w", pid, name, err)
 	}
 	s.prune(pid)
@@ -242,7 +260,13 @@ func (s *Store) ensureDir(dir string) error {
 	return syncDir(s.dir)
 }
 
-func (s *Store) writeFile(ctx context.Context, dir, name string, header []byte, want [32]byte, encode func(io.Writer) ([32]byte, error)) (err error) {
+// placeholderHash stands for the state hash in a header written before
+// the state (Meta.StateHash zero); any 32 non-zero bytes keep the
+// header's length.
+var placeholderHash = [32]byte{0: 1}
+
+func (s *Store) writeFile(ctx context.Context, dir, name string, header []byte, want [32]byte,
+	encode func(io.Writer) ([32]byte, error), finalHeader func([32]byte) ([]byte, error)) (err error) {
 	f, err := os.CreateTemp(dir, tempPrefix+"*")
 	if err != nil {
 		return err
@@ -265,11 +289,23 @@ func (s *Store) writeFile(ctx context.Context, dir, name string, header []byte, 
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
-	if got != want {
-		return fmt.Errorf("%w: encoded %x, metadata says %x", ErrHashMismatch, got, want)
-	}
 	if err := bw.Flush(); err != nil {
 		return err
+	}
+	switch {
+	case finalHeader != nil:
+		h, err := finalHeader(got)
+		if err != nil {
+			return err
+		}
+		if len(h) != len(header) {
+			return fmt.Errorf("checkpoint: header length changed from %d to %d", len(header), len(h))
+		}
+		if _, err := f.WriteAt(h, 0); err != nil {
+			return err
+		}
+	case got != want:
+		return fmt.Errorf("%w: encoded %x, metadata says %x", ErrHashMismatch, got, want)
 	}
 	if err := f.Sync(); err != nil {
 		return err

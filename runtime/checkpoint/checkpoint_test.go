@@ -539,3 +539,19 @@ func TestConcurrentProcesses(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestWriteHashFromEncoding: a zero StateHash is filled with the hash the
+// encoding returns (the state is hashed once).
+func TestWriteHashFromEncoding(t *testing.T) {
+	s, _ := open(t, 2)
+	st := state(7)
+	m := meta(pid, 7, 6, st)
+	m.StateHash = [32]byte{}
+	if err := s.Write(context.Background(), m, st.Encode); err != nil {
+		t.Fatal(err)
+	}
+	got := latest(t, s, nil) // checks the state against the stored hash
+	if got.StateHash != st.Hash() || got.Ordinal != 7 || got.Nonce != 6 {
+		t.Fatalf("metadata %+v, want the state's hash %x", got, st.Hash())
+	}
+}

@@ -433,14 +433,15 @@ func (p *proc) checkpoint(ctx context.Context) error {
 	if err := p.flush(ctx); err != nil {
 		return err
 	}
-	hash, err := p.inst.StateHash()
-	if err != nil {
-		return err
+	if err := p.u.cfg.Results.Sync(ctx); err != nil {
+		return fmt.Errorf("cu: checkpoint of %s: %w", p.pid, err)
 	}
+	// StateHash left zero: Write takes it from the encoding (one hash of
+	// the memory, not two).
 	meta := checkpoint.Meta{
 		Process: p.pid, Module: p.module.ID(), Nonce: p.pos.Nonce, Timestamp: p.pos.Timestamp,
 		BlockHeight: p.pos.BlockHeight, HashChain: p.pos.HashChain, Assignment: p.pos.Assignment,
-		CronIndex: p.pos.CronIndex, StateHash: hash, Ordinal: p.pos.Ordinal,
+		CronIndex: p.pos.CronIndex, Ordinal: p.pos.Ordinal,
 	}
 	if err := p.u.cfg.Checkpoints.Write(ctx, meta, p.inst.EncodeState); err != nil {
 		return fmt.Errorf("cu: checkpoint of %s: %w", p.pid, err)

@@ -273,6 +273,25 @@ func (s *Store) Put(ctx context.Context, recs ...Record) error {
 	return nil
 }
 
+// Sync makes every record put so far durable. A CU calls it before it
+// writes a checkpoint: a restart from the checkpoint does not evaluate the
+// messages before it again, so their results must survive the crash the
+// checkpoint survives.
+func (s *Store) Sync(ctx context.Context) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("results: sync: %w", err)
+	}
+	// An empty synced WAL record: the WAL is written in order, so its
+	// sync covers every batch applied before it.
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		return fmt.Errorf("results: sync: %w", err)
+	}
+	return nil
+}
+
 func get(r pebble.Reader, k []byte) ([]byte, error) {
 	v, closer, err := r.Get(k)
 	if errors.Is(err, pebble.ErrNotFound) {
