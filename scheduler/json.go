@@ -14,7 +14,8 @@ type ownerJSON struct {
 	Key     string `json:"key"`
 }
 
-type tagJSON struct {
+// TagJSON is a tag in the SU's JSON.
+type TagJSON struct {
 	Name  string `json:"name"`
 	Value string `json:"value"`
 }
@@ -24,7 +25,7 @@ type MessageJSON struct {
 	ID        string    `json:"id"`
 	Owner     ownerJSON `json:"owner"`
 	Data      string    `json:"data"`
-	Tags      []tagJSON `json:"tags"`
+	Tags      []TagJSON `json:"tags"`
 	Signature string    `json:"signature"`
 	Anchor    *string   `json:"anchor"`
 	Target    string    `json:"target"`
@@ -34,7 +35,7 @@ type MessageJSON struct {
 type AssignmentJSON struct {
 	ID        string    `json:"id"`
 	Owner     ownerJSON `json:"owner"`
-	Tags      []tagJSON `json:"tags"`
+	Tags      []TagJSON `json:"tags"`
 	Signature string    `json:"signature"`
 	Anchor    *string   `json:"anchor"`
 	Target    string    `json:"target"`
@@ -66,7 +67,7 @@ type ProcessJSON struct {
 	ProcessID string    `json:"process_id"`
 	Block     string    `json:"block"`
 	Owner     ownerJSON `json:"owner"`
-	Tags      []tagJSON `json:"tags"`
+	Tags      []TagJSON `json:"tags"`
 	Timestamp int64     `json:"timestamp"`
 	Data      *string   `json:"data"`
 	Anchor    *string   `json:"anchor"`
@@ -74,10 +75,10 @@ type ProcessJSON struct {
 	Target    *string   `json:"target"`
 }
 
-func tagsJSON(tags arweave.Tags) []tagJSON {
-	out := make([]tagJSON, len(tags))
+func tagsJSON(tags arweave.Tags) []TagJSON {
+	out := make([]TagJSON, len(tags))
 	for i, t := range tags {
-		out[i] = tagJSON{t.Name, t.Value}
+		out[i] = TagJSON{t.Name, t.Value}
 	}
 	return out
 }
