@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -86,4 +87,51 @@ func TestNodeComputes(t *testing.T) {
 		t.Fatalf("after restart: %q", out)
 	}
 	closeNode(t, n)
+}
+
+// TestNodeCUOverRemoteSU: a node running a CU without an SU reads the
+// schedules of another node's SU over HTTP and computes the same results.
+func TestNodeCUOverRemoteSU(t *testing.T) {
+	wasm, err := os.ReadFile(filepath.Join("..", "vm", "testdata", "build", "minimal-fmt2-metered.wasm"))
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("test modules are not built (%v): run `make test-modules`", err)
+		}
+		t.Skipf("test modules are not built: run `make test-modules` (%v)", err)
+	}
+	a := startNode(t, runtime.Config{DataDir: t.TempDir()})
+	b := startNode(t, runtime.Config{DataDir: t.TempDir(), Units: []string{"gateway", "cu"}, SUURL: a.URLs()["su"]})
+	user, err := arweave.GenerateWallet(arweave.SignatureED25519)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod, err := arweave.SignDataItem(user, arweave.ItemOptions{Data: wasm, Tags: aoTags("Module",
+		arweave.Tag{Name: "Module-Format", Value: "wasm32-unknown-emscripten2"},
+		arweave.Tag{Name: "Input-Encoding", Value: "JSON-V1"}, arweave.Tag{Name: "Output-Encoding", Value: "JSON-V1"},
+		arweave.Tag{Name: "Memory-Limit", Value: "64-mb"}, arweave.Tag{Name: "Compute-Limit", Value: "9000000000000"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The CU reads modules from its own node's store (a remote gateway is
+	// not supported yet): publish the module to both.
+	for _, n := range []*runtime.Node{a, b} {
+		if code := do(t, http.MethodPost, n.URLs()["gateway"]+"/tx", "application/octet-stream", mod.Bytes(), nil); code != http.StatusOK {
+			t.Fatalf("POST /tx of the module: %d", code)
+		}
+	}
+	var node runtime.NodeInfo
+	getJSON(t, a.URLs()["gateway"]+"/node", &node)
+	proc := sign(t, user, "", aoTags("Process",
+		arweave.Tag{Name: "Module", Value: mod.ID()}, arweave.Tag{Name: "Scheduler", Value: node.Units["su"].Address})...)
+	schedule(t, a.URLs()["su"], proc)
+	m := sign(t, user, proc.ID(), aoTags("Message", arweave.Tag{Name: "Action", Value: "Inc"})...)
+	schedule(t, a.URLs()["su"], m)
+	var ra, rb json.RawMessage
+	getJSON(t, a.URLs()["cu"]+"/result/"+m.ID()+"?process-id="+proc.ID(), &ra)
+	getJSON(t, b.URLs()["cu"]+"/result/"+m.ID()+"?process-id="+proc.ID(), &rb)
+	if string(ra) != string(rb) || !strings.Contains(string(ra), `"Output":"2"`) {
+		t.Fatalf("results differ: %s / %s", ra, rb)
+	}
+	closeNode(t, b)
+	closeNode(t, a)
 }

@@ -25,8 +25,16 @@ type cuParts struct {
 // startCU starts the compute unit over the node's own SU and mounts its
 // API under /cu.
 func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) error {
-	if n.su == nil {
-		return errors.New("runtime: the cu unit needs the su unit in the same node (a CU over a foreign SU is not supported yet)")
+	var source cu.Source
+	switch {
+	case n.su != nil && n.cfg.SUURL != "":
+		return errors.New("runtime: an SU URL is for a CU without the node's own su unit")
+	case n.su != nil:
+		source = n.su
+	case n.cfg.SUURL != "":
+		source = &cu.HTTPSource{URL: n.cfg.SUURL}
+	default:
+		return errors.New("runtime: the cu unit needs the su unit in the same node, or the URL of an SU to read")
 	}
 	wallet, err := arweave.LoadOrCreateWallet(filepath.Join(n.cfg.DataDir, WalletsDir, CUWalletFile), arweave.SignatureED25519)
 	if err != nil {
@@ -50,7 +58,7 @@ func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) er
 		return fmt.Errorf("runtime: cu checkpoints: %w", err)
 	}
 	n.cu.unit, err = cu.New(cu.Config{
-		Source: n.su, Store: n.store, Runtime: rt, Results: n.cu.results, Checkpoints: ck,
+		Source: source, Store: n.store, Runtime: rt, Results: n.cu.results, Checkpoints: ck,
 		Signer: wallet, Logger: n.log,
 	})
 	if err != nil {

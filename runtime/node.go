@@ -99,6 +99,11 @@ type Config struct {
 	// every interface).
 	AdvertiseURL string
 
+	// SUURL is the SU a CU reads schedules from when the node does not run
+	// its own SU unit (e.g. http://su.example/su); with the su unit the CU
+	// reads the node's SU through Go calls and SUURL must be empty.
+	SUURL string
+
 	// GatewayURL would use a remote Arweave gateway (arweave/remote)
 	// instead of the embedded store. Not supported yet: Start refuses it.
 	GatewayURL string
