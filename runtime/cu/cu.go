@@ -74,6 +74,11 @@ type Config struct {
 	// ErrBusy (503): never an out-of-memory. Default 8 GiB (memory is
 	// reserved, not touched: an instance costs what it writes).
 	MaxLiveMemory uint64
+	// KeepResults is how many of the newest results a process keeps; older
+	// ones are pruned at each checkpoint. A pruned result asked for again
+	// is recomputed from the log (on a separate instance, from the start).
+	// Default 0: keep every result.
+	KeepResults int
 }
 
 // Unit is a running CU. All methods are safe for concurrent use.

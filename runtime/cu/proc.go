@@ -65,6 +65,7 @@ type proc struct {
 	pid string
 
 	loaded  bool
+	cold    bool  // a replay from the start that ignores checkpoints (recompute)
 	broken  error // a schedule the process cannot be evaluated past
 	process *scheduler.Process
 	module  *arweave.DataItem
@@ -194,6 +195,9 @@ func (p *proc) load(ctx, reqCtx context.Context) error {
 	var state *vm.State
 	pos := Position{Nonce: -1, Timestamp: proc.Timestamp, BlockHeight: proc.BlockHeight, TicksThrough: proc.Timestamp, CronIndex: -1}
 	meta, st, err := u.cfg.Checkpoints.Latest(ctx, p.pid, nil)
+	if p.cold {
+		err = checkpoint.ErrNotFound
+	}
 	switch {
 	case err == nil && meta.Module == mod.ID():
 		state = st
@@ -257,10 +261,34 @@ func (p *proc) toMessage(ctx context.Context, id string) (*results.Record, error
 		return nil, err
 	}
 	r, err := p.u.cfg.Results.ByMessage(ctx, p.pid, id)
+	if errors.Is(err, results.ErrNotFound) && !p.cold {
+		// Evaluated before, its result pruned (or lost): recompute it on
+		// a separate instance from the start of the log; this process's
+		// own state does not move.
+		return p.recompute(ctx, id)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cu: result of %s: %w", id, err)
 	}
 	return r, nil
+}
+
+// recompute replays the process from its start up to id on a separate
+// instance, storing the results on the way, and answers id's.
+func (p *proc) recompute(ctx context.Context, id string) (*results.Record, error) {
+	tmp := &proc{u: p.u, pid: p.pid, cold: true}
+	defer tmp.unload()
+	// Waiting for live memory is bounded: this actor holds its own.
+	budget, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := tmp.load(ctx, budget); err != nil {
+		return nil, err
+	}
+	r, err := tmp.toMessage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r, tmp.flush(ctx)
 }
 
 // toSeal evaluates every entry stamped at or before the SU's seal, then
@@ -420,6 +448,9 @@ func (p *proc) flush(ctx context.Context) error {
 }
 
 func (p *proc) maybeCheckpoint(ctx context.Context) error {
+	if p.cold {
+		return nil // a recompute: the process's checkpoints are ahead of it
+	}
 	if p.sinceCkpt < p.u.cfg.CheckpointEvery && time.Since(p.lastCkpt) < p.u.cfg.CheckpointInterval {
 		return nil
 	}
@@ -447,5 +478,24 @@ func (p *proc) checkpoint(ctx context.Context) error {
 		return fmt.Errorf("cu: checkpoint of %s: %w", p.pid, err)
 	}
 	p.sinceCkpt, p.lastCkpt = 0, time.Now()
+	return p.pruneResults(ctx)
+}
+
+// pruneResults keeps the newest KeepResults results of the process.
+func (p *proc) pruneResults(ctx context.Context) error {
+	keep := p.u.cfg.KeepResults
+	if keep <= 0 {
+		return nil
+	}
+	page, more, err := p.u.cfg.Results.Page(ctx, p.pid, results.Query{Desc: true, Limit: keep + 1})
+	if err != nil || !more && len(page) <= keep {
+		return err
+	}
+	if len(page) <= keep {
+		return nil
+	}
+	if _, err := p.u.cfg.Results.Prune(ctx, p.pid, page[keep].Key); err != nil {
+		return fmt.Errorf("cu: pruning results of %s: %w", p.pid, err)
+	}
 	return nil
 }
