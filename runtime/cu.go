@@ -59,7 +59,7 @@ func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) er
 	}
 	n.cu.unit, err = cu.New(cu.Config{
 		Source: source, Store: n.store, Runtime: rt, Results: n.cu.results, Checkpoints: ck,
-		Signer: wallet, Logger: n.log,
+		Signer: wallet, Logger: n.log, KeepResults: n.cfg.KeepResults,
 	})
 	if err != nil {
 		return fmt.Errorf("runtime: cu: %w", err)

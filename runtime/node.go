@@ -99,6 +99,10 @@ type Config struct {
 	// every interface).
 	AdvertiseURL string
 
+	// KeepResults is the CU's result retention: how many of each
+	// process's newest results it keeps (0: all). See cu.Config.
+	KeepResults int
+
 	// SUURL is the SU a CU reads schedules from when the node does not run
 	// its own SU unit (e.g. http://su.example/su); with the su unit the CU
 	// reads the node's SU through Go calls and SUURL must be empty.

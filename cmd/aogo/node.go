@@ -90,6 +90,7 @@ stopped.`,
 	f.StringVar(&cfg.WalletPath, "wallet", "", "the node's (SU) wallet, created if missing (default <data-dir>/wallets/su.json)")
 	f.StringVar(&walletType, "wallet-type", "ed25519", "key type of a new wallet: ed25519 or rsa")
 	f.StringVar(&cfg.AdvertiseURL, "advertise-url", "", "base URL clients reach the node at (default http://<listen address>)")
+	f.IntVar(&cfg.KeepResults, "keep-results", 0, "results the CU keeps per process, older ones recomputed on demand (0: all)")
 	f.StringVar(&cfg.SUURL, "su-url", "", "the SU a CU reads when the node runs no su unit (e.g. http://host:4400/su)")
 	f.StringSliceVar(&cfg.Units, "units", runtime.Units(), "units to run: "+strings.Join(runtime.Units(), ","))
 	f.DurationVar(&blockInterval, "block-interval", runtime.DefaultBlockInterval, "mine a block this often (0: only on GET /mine)")
