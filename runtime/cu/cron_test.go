@@ -139,3 +139,60 @@ func output(t *testing.T, result []byte) string {
 	}
 	return string(r.Output)
 }
+
+// TestBlockCron: a block cron ticks at the blocks whose height is a
+// multiple of its interval from the process's height, at each block's
+// timestamp, once a newer block is known (a block learned late is never
+// skipped), interleaved with time ticks by time.
+func TestBlockCron(t *testing.T) {
+	w := newWorld(t, "minimal-fmt2-metered.wasm", "wasm32-unknown-emscripten2")
+	pid := w.spawn(arweave.Tag{Name: "Cron-Interval", Value: "2-blocks"}, arweave.Tag{Name: "Cron-Tag-Action", Value: "Inc"},
+		arweave.Tag{Name: "Cron-Interval", Value: "25-seconds"}, arweave.Tag{Name: "Cron-Tag-Action", Value: "Inc"})
+	ctx := context.Background()
+	p, err := w.su.Process(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := w.newCU(t.TempDir())
+	times := map[int64]int64{} // height -> block timestamp (ms)
+	for range 6 {
+		w.advance(10 * time.Second)
+		h := w.mine()
+		b, err := w.store.Blocks(ctx, arweave.BlockQuery{MinHeight: &h, MaxHeight: &h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		times[h] = b.Edges[0].Node.Timestamp * 1000
+	}
+	recs, err := u.Advance(ctx, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type tick struct {
+		at   int64
+		cron int
+	}
+	var got []tick
+	for _, r := range recs[1:] { // after the process message
+		got = append(got, tick{r.Key.Timestamp, r.Key.Cron})
+	}
+	h0 := p.BlockHeight
+	// Blocks h0+2 and h0+4 (the newest, h0+6, waits for a newer block:
+	// ticks are evaluated only below the newest block's time), and the time
+	// ticks at +25 s and +50 s, in time order.
+	want := []tick{{times[h0+2], 0}, {p.Timestamp + 25_000, 1}, {times[h0+4], 0}, {p.Timestamp + 50_000, 1}}
+	if len(got) != len(want) {
+		t.Fatalf("ticks %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("ticks %v, want %v", got, want)
+		}
+	}
+	w.advance(10 * time.Second)
+	w.mine()
+	recs, err = u.Advance(ctx, pid)
+	if err != nil || len(recs) != 1 || recs[0].Key != (results.Key{Timestamp: times[h0+6], Ordinate: -1, Cron: 0}) {
+		t.Fatalf("after one more block: %+v %v", recs, err)
+	}
+}

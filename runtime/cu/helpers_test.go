@@ -69,7 +69,9 @@ func newWorldWith(t testing.TB, binary []byte, format string, moduleTags ...arwe
 	if w.user, err = arweave.GenerateWallet(arweave.SignatureED25519); err != nil {
 		t.Fatal(err)
 	}
-	if w.store, err = embedded.Open(embedded.Config{Dir: filepath.Join(dir, "store"), Signer: suWallet}); err != nil {
+	// Blocks are mined (world.mine) at the test's clock too.
+	clock := func() time.Time { return time.UnixMilli(w.now.Load()) }
+	if w.store, err = embedded.Open(embedded.Config{Dir: filepath.Join(dir, "store"), Signer: suWallet, Now: clock}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.store.Close() })
@@ -116,6 +118,16 @@ func hasTag(tags []arweave.Tag, name string) bool {
 		}
 	}
 	return false
+}
+
+// mine mines a block at the test's clock and returns its height.
+func (w *world) mine() int64 {
+	w.t.Helper()
+	b, err := w.store.Mine(context.Background())
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return b.Height
 }
 
 // advance moves the SU's wall clock.

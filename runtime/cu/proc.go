@@ -64,16 +64,19 @@ type proc struct {
 	u   *Unit
 	pid string
 
-	loaded  bool
-	cold    bool  // a replay from the start that ignores checkpoints (recompute)
-	broken  error // a schedule the process cannot be evaluated past
-	process *scheduler.Process
-	module  *arweave.DataItem
-	env     []byte
-	crons   []ao.Cron
-	inst    *vm.Instance
-	reserve uint64 // bytes of the live memory budget this instance holds
-	pos     Position
+	loaded bool
+	cold   bool // a replay from the start that ignores checkpoints (recompute)
+	// blockScan is the first height whose block may still bring a block
+	// cron tick (in memory only: found again after a reactivation).
+	blockScan int64
+	broken    error // a schedule the process cannot be evaluated past
+	process   *scheduler.Process
+	module    *arweave.DataItem
+	env       []byte
+	crons     []ao.Cron
+	inst      *vm.Instance
+	reserve   uint64 // bytes of the live memory budget this instance holds
+	pos       Position
 
 	pending        []results.Record // evaluated, not yet stored
 	sinceCkpt      int
@@ -330,27 +333,125 @@ func (p *proc) replay(ctx context.Context, want func(*scheduler.Entry) bool, _ i
 	}
 }
 
-// ticks evaluates the time crons' ticks after TicksThrough up to upTo.
+// ticks evaluates the cron ticks after TicksThrough up to upTo, time and
+// block ticks merged in (timestamp, cron index) order.
 func (p *proc) ticks(ctx context.Context, upTo int64) error {
 	if upTo <= p.pos.TicksThrough {
 		return nil
 	}
-	var err error
+	var blocks []blockTick
+	if p.hasBlockCrons() {
+		var err error
+		if upTo, blocks, err = p.blockTicks(ctx, p.pos.TicksThrough, upTo); err != nil {
+			return err
+		}
+		if upTo <= p.pos.TicksThrough {
+			return nil
+		}
+	}
 	owner := p.process.Item.OwnerAddress()
+	tick := func(at, height int64, c int) error {
+		msg := cronMessage(p.pid, owner, p.crons[c].Tags, at, height)
+		if err := p.evaluate(ctx, msg, results.Key{Timestamp: at, Ordinate: p.pos.Nonce, Cron: c}, ""); err != nil {
+			return err
+		}
+		p.pos.CronIndex = c
+		return nil
+	}
+	// blocksBefore evaluates the block ticks ordered before (at, c).
+	blocksBefore := func(at int64, c int) error {
+		for len(blocks) > 0 && (blocks[0].at < at || blocks[0].at == at && blocks[0].cron < c) {
+			b := blocks[0]
+			blocks = blocks[1:]
+			if err := tick(b.at, b.height, b.cron); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var err error
 	ao.TimeTicks(p.crons, p.process.Timestamp, p.pos.TicksThrough, upTo, func(t ao.Tick) bool {
-		msg := cronMessage(p.pid, owner, p.crons[t.Cron].Tags, t.Timestamp, p.pos.BlockHeight)
-		key := results.Key{Timestamp: t.Timestamp, Ordinate: p.pos.Nonce, Cron: t.Cron}
-		if err = p.evaluate(ctx, msg, key, ""); err != nil {
+		if err = blocksBefore(t.Timestamp, t.Cron); err != nil {
 			return false
 		}
-		p.pos.CronIndex = t.Cron
-		return true
+		err = tick(t.Timestamp, p.pos.BlockHeight, t.Cron)
+		return err == nil
 	})
+	if err == nil {
+		err = blocksBefore(upTo+1, 0)
+	}
 	if err != nil {
 		return err
 	}
 	p.pos.TicksThrough = upTo
 	return nil
+}
+
+// blockTick is a block cron's tick: at the block's timestamp (ms).
+type blockTick struct {
+	at, height int64
+	cron       int
+}
+
+func (p *proc) hasBlockCrons() bool {
+	for _, c := range p.crons {
+		if !c.IsTime() {
+			return true
+		}
+	}
+	return false
+}
+
+// blockTicks returns the block crons' ticks with after < timestamp <=
+// upTo, from the store's blocks. A block tick falls at its block's
+// timestamp, and blocks become known some time after it: so that a block
+// learned late can never be skipped, the window is cut below the newest
+// known block's timestamp (block timestamps increase with height), and
+// the new upper bound is returned.
+func (p *proc) blockTicks(ctx context.Context, after, upTo int64) (int64, []blockTick, error) {
+	store := p.u.cfg.Store
+	info, err := store.Info(ctx)
+	if err != nil {
+		return 0, nil, fmt.Errorf("cu: block crons: %w: %w", vm.ErrUnavailable, err)
+	}
+	head := info.Height
+	latest, err := store.Blocks(ctx, arweave.BlockQuery{MinHeight: &head, MaxHeight: &head, First: 1})
+	if err != nil || len(latest.Edges) == 0 {
+		return 0, nil, fmt.Errorf("cu: block crons: %w: block %d: %v", vm.ErrUnavailable, head, err)
+	}
+	upTo = min(upTo, latest.Edges[0].Node.Timestamp*1000-1)
+	origin := p.process.BlockHeight
+	from := max(origin+1, p.blockScan)
+	var out []blockTick
+	for from <= head && upTo > after {
+		page, err := store.Blocks(ctx, arweave.BlockQuery{MinHeight: &from, MaxHeight: &head, First: arweave.MaxPageSize, Sort: arweave.HeightAsc})
+		if err != nil {
+			return 0, nil, fmt.Errorf("cu: block crons: %w: %w", vm.ErrUnavailable, err)
+		}
+		if len(page.Edges) == 0 {
+			break
+		}
+		for _, e := range page.Edges {
+			b := e.Node
+			at := b.Timestamp * 1000
+			from = b.Height + 1
+			if at <= after {
+				p.blockScan = from // evaluated already: never scanned again
+				continue
+			}
+			if at > upTo {
+				return upTo, out, nil
+			}
+			ao.BlockTicks(p.crons, origin, b.Height-1, b.Height, func(h int64, c int) bool {
+				out = append(out, blockTick{at: at, height: h, cron: c})
+				return true
+			})
+		}
+		if !page.HasNextPage {
+			break
+		}
+	}
+	return upTo, out, nil
 }
 
 // evaluateEntry checks that e continues the log, then evaluates it.
