@@ -20,6 +20,7 @@ import (
 	"github.com/aogo-dev/aogo/arweave"
 	"github.com/aogo-dev/aogo/arweave/embedded"
 	"github.com/aogo-dev/aogo/arweave/gateway"
+	"github.com/aogo-dev/aogo/internal/httpjson"
 	"github.com/aogo-dev/aogo/runtime/cu"
 	"github.com/aogo-dev/aogo/scheduler"
 	"github.com/aogo-dev/aogo/scheduler/pebblelog"
@@ -298,7 +299,7 @@ func (n *Node) start(ctx context.Context) error {
 		mux.Handle("/", gateway.New(n.store, gateway.Config{Logger: n.log}))
 	} else {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-			writeError(w, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path+" (the gateway unit is not running)")
+			httpjson.Error(w, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path+" (the gateway unit is not running)")
 		})
 	}
 	if cfg.runs(UnitSU) {
@@ -315,18 +316,18 @@ func (n *Node) start(ctx context.Context) error {
 		n.urls[name] = u.URL
 	}
 	mux.HandleFunc("GET "+nodeInfoRoute, func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, n.Info())
+		httpjson.Write(w, http.StatusOK, n.Info())
 	})
 	mux.HandleFunc(nodeInfoRoute, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "GET, HEAD")
-		writeError(w, http.StatusMethodNotAllowed, r.Method+" "+nodeInfoRoute+": only GET")
+		httpjson.Error(w, http.StatusMethodNotAllowed, r.Method+" "+nodeInfoRoute+": only GET")
 	})
 
 	if cfg.BlockInterval > 0 {
 		n.wg.Add(1)
 		go func() {
 			defer n.wg.Done()
-			mineEvery(n.bg, n.store, cfg.BlockInterval, n.log)
+			gateway.MineEvery(n.bg, n.store, cfg.BlockInterval, n.log)
 		}()
 	}
 
@@ -421,7 +422,7 @@ func (n *Node) defaultAdvertiseURL() string {
 func (n *Node) handler(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !n.requests.TryRLock() {
-			writeError(w, http.StatusServiceUnavailable, "the node is shutting down")
+			httpjson.Error(w, http.StatusServiceUnavailable, "the node is shutting down")
 			return
 		}
 		defer n.requests.RUnlock()
@@ -551,27 +552,6 @@ func (n *Node) stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// mineEvery mines a block every interval until ctx is done. A failed mine
-// is logged and retried at the next tick.
-func mineEvery(ctx context.Context, miner arweave.Miner, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			b, err := miner.Mine(ctx)
-			switch {
-			case err != nil && ctx.Err() == nil:
-				log.Error("mine block", "err", err)
-			case err == nil:
-				log.Debug("mined block", "height", b.Height, "id", b.ID)
-			}
-		}
-	}
-}
-
 // writeURLs writes urls.json atomically: a temporary file in the same
 // directory, synced, renamed over the old one, and the directory synced,
 // so that a reader sees the old file or the new one, never a part.
@@ -619,19 +599,4 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	defer d.Close()
 	return d.Sync()
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// NB: only NodeInfo and error texts are written; they always encode.
-		status, b = http.StatusInternalServerError, []byte(`{"error":"cannot encode the response"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
 }

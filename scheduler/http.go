@@ -2,7 +2,6 @@ package scheduler
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/httpjson"
 )
 
 // HandlerConfig configures Handler.
@@ -68,12 +68,12 @@ func (s *Scheduler) Handler(cfg HandlerConfig) http.Handler {
 		case second == "latest":
 			h.latest(w, r, first)
 		default:
-			writeError(w, http.StatusNotFound, "no such route")
+			httpjson.Error(w, http.StatusNotFound, "no such route")
 		}
 	})
 	mux.HandleFunc("GET /{id}", h.get)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) {
-		writeError(w, http.StatusNotFound, "no such route")
+		httpjson.Error(w, http.StatusNotFound, "no such route")
 	})
 	return mux
 }
@@ -89,7 +89,7 @@ func (h *handler) root(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, http.StatusOK, map[string]any{
 		"timestamp": strconv.FormatInt(t, 10),
 		"address":   h.s.Address(),
 	})
@@ -101,7 +101,7 @@ func (h *handler) timestamp(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{
+	httpjson.Write(w, http.StatusOK, map[string]string{
 		"timestamp":    strconv.FormatInt(t, 10),
 		"block_height": FormatBlockHeight(height),
 	})
@@ -111,7 +111,7 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	pid, assign := q.Get("process-id"), q.Get("assign")
 	if (pid == "") != (assign == "") {
-		writeError(w, http.StatusBadRequest, "If sending assign or process-id, you must send both.")
+		httpjson.Error(w, http.StatusBadRequest, "If sending assign or process-id, you must send both.")
 		return
 	}
 	var (
@@ -135,7 +135,7 @@ func (h *handler) post(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"timestamp": res.Timestamp, "id": res.ID})
+	httpjson.Write(w, http.StatusOK, map[string]any{"timestamp": res.Timestamp, "id": res.ID})
 }
 
 // readItem reads, parses and verifies the body, answering the client
@@ -145,19 +145,19 @@ func (h *handler) readItem(w http.ResponseWriter, r *http.Request) (*arweave.Dat
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("data item larger than %d bytes", h.cfg.MaxItemBytes))
+		httpjson.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("data item larger than %d bytes", h.cfg.MaxItemBytes))
 		return nil, err
 	case err != nil:
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		httpjson.Error(w, http.StatusBadRequest, "reading the body: "+err.Error())
 		return nil, err
 	}
 	item, err := arweave.ParseDataItem(body)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, err.Error())
 		return nil, err
 	}
 	if err := h.cfg.Verifier.Verify(item); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		httpjson.Error(w, http.StatusBadRequest, err.Error())
 		return nil, err
 	}
 	return item, nil
@@ -169,20 +169,20 @@ func (h *handler) process(w http.ResponseWriter, r *http.Request, pid string) {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewProcessJSON(p))
+	httpjson.Write(w, http.StatusOK, NewProcessJSON(p))
 }
 
 func (h *handler) latest(w http.ResponseWriter, r *http.Request, pid string) {
 	e, err := h.s.Latest(r.Context(), pid)
 	if errors.Is(err, ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Latest message not available")
+		httpjson.Error(w, http.StatusNotFound, "Latest message not available")
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewEntryJSON(e))
+	httpjson.Write(w, http.StatusOK, NewEntryJSON(e))
 }
 
 // get answers GET /{id}: one entry when id is a message or assignment of
@@ -204,14 +204,14 @@ func (h *handler) get(w http.ResponseWriter, r *http.Request) {
 	}
 	e, err := h.s.Find(ctx, pid, id)
 	if errors.Is(err, ErrNotFound) {
-		writeError(w, http.StatusNotFound, "Message or Process not found")
+		httpjson.Error(w, http.StatusNotFound, "Message or Process not found")
 		return
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, NewEntryJSON(e))
+	httpjson.Write(w, http.StatusOK, NewEntryJSON(e))
 }
 
 func (h *handler) page(w http.ResponseWriter, r *http.Request, pid string) {
@@ -224,13 +224,13 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, pid string) {
 	}{{"from", &rg.From}, {"to", &rg.To}, {"from-nonce", &rg.FromNonce}, {"to-nonce", &rg.ToNonce}}
 	for _, p := range ints {
 		if *p.dst, err = queryInt(q.Get(p.name)); err != nil {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("query %s: %v", p.name, err))
+			httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("query %s: %v", p.name, err))
 			return
 		}
 	}
 	limit, err := queryInt(q.Get("limit"))
 	if err != nil || (limit != nil && *limit <= 0) {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("query limit: %q is not a positive integer", q.Get("limit")))
+		httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("query limit: %q is not a positive integer", q.Get("limit")))
 		return
 	}
 	rg.Limit = DefaultPageSize
@@ -252,7 +252,7 @@ func (h *handler) page(w http.ResponseWriter, r *http.Request, pid string) {
 		}
 		out.Edges[i] = EdgeJSON{Cursor: cursor, Node: NewEntryJSON(e)}
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func queryInt(v string) (*int64, error) {
@@ -280,19 +280,5 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		h.s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeError(w, status, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the response failed"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	httpjson.Error(w, status, strings.TrimPrefix(err.Error(), ErrInvalid.Error()+": "))
 }

@@ -61,7 +61,7 @@ func Serve(ctx context.Context, store arweave.Store, cfg ServeConfig) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			mineEvery(ctx, miner, cfg.BlockInterval, log)
+			MineEvery(ctx, miner, cfg.BlockInterval, log)
 		}()
 	}
 	served := make(chan error, 1)
@@ -96,9 +96,9 @@ func Serve(ctx context.Context, store arweave.Store, cfg ServeConfig) error {
 	return nil
 }
 
-// mineEvery mines a block every interval until ctx is done. A failed mine
+// MineEvery mines a block every interval until ctx is done. A failed mine
 // is logged and retried at the next tick.
-func mineEvery(ctx context.Context, miner arweave.Miner, interval time.Duration, log *slog.Logger) {
+func MineEvery(ctx context.Context, miner arweave.Miner, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aogo-dev/aogo/internal/httpjson"
 	"github.com/aogo-dev/aogo/runtime/results"
 	"github.com/aogo-dev/aogo/vm"
 )
@@ -57,7 +58,7 @@ func (u *Unit) Handler(cfg HandlerConfig) http.Handler {
 	mux.HandleFunc("POST /dry-run", h.dryRun)
 	mux.HandleFunc("GET /state/{pid}", h.state)
 	mux.HandleFunc("GET /cron/{pid}", h.cron)
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, http.StatusNotFound, "no such route") })
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { httpjson.Error(w, http.StatusNotFound, "no such route") })
 	return mux
 }
 
@@ -67,13 +68,13 @@ type handler struct {
 }
 
 func (h *handler) root(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"address": h.u.Address(), "timestamp": h.cfg.Now().UnixMilli()})
+	httpjson.Write(w, http.StatusOK, map[string]any{"address": h.u.Address(), "timestamp": h.cfg.Now().UnixMilli()})
 }
 
 func (h *handler) result(w http.ResponseWriter, r *http.Request) {
 	pid := r.URL.Query().Get("process-id")
 	if pid == "" {
-		writeError(w, http.StatusBadRequest, "'process-id': Required.")
+		httpjson.Error(w, http.StatusBadRequest, "'process-id': Required.")
 		return
 	}
 	rec, err := h.u.Result(r.Context(), pid, r.PathValue("id"))
@@ -102,7 +103,7 @@ func connection(w http.ResponseWriter, recs []results.Record, more, desc bool) {
 	for i, rec := range recs {
 		out.Edges[i] = edge{Cursor: results.EncodeCursor(rec, desc), Node: rec.Result}
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 // page reads from, to and limit (and sort) into a results query.
@@ -177,26 +178,26 @@ func (h *handler) cron(w http.ResponseWriter, r *http.Request) {
 func (h *handler) dryRun(w http.ResponseWriter, r *http.Request) {
 	pid := r.URL.Query().Get("process-id")
 	if pid == "" {
-		writeError(w, http.StatusBadRequest, "'process-id': Required.")
+		httpjson.Error(w, http.StatusBadRequest, "'process-id': Required.")
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxDryRunBytes))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", h.cfg.MaxDryRunBytes))
+		httpjson.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", h.cfg.MaxDryRunBytes))
 		return
 	}
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		httpjson.Error(w, http.StatusBadRequest, "reading the body: "+err.Error())
 		return
 	}
 	var msg DryRunMessage
 	if err := json.Unmarshal(body, &msg); err != nil {
-		writeError(w, http.StatusBadRequest, "the body is not a message: "+err.Error())
+		httpjson.Error(w, http.StatusBadRequest, "the body is not a message: "+err.Error())
 		return
 	}
 	if msg.Owner == "" {
-		writeError(w, http.StatusBadRequest, "'Owner': Required.")
+		httpjson.Error(w, http.StatusBadRequest, "'Owner': Required.")
 		return
 	}
 	out, err := h.u.DryRun(r.Context(), pid, msg)
@@ -241,19 +242,5 @@ func (h *handler) fail(w http.ResponseWriter, err error) {
 	if status == http.StatusInternalServerError {
 		h.u.log.Error("request failed", "err", err)
 	}
-	writeError(w, status, err.Error())
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"error":"encoding the response failed"}`)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"error": msg})
+	httpjson.Error(w, status, err.Error())
 }

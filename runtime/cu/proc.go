@@ -254,7 +254,7 @@ func (p *proc) toMessage(ctx context.Context, id string) (*results.Record, error
 			return nil, err
 		}
 		if e.Nonce > p.pos.Nonce {
-			if err := p.replay(ctx, func(e2 *scheduler.Entry) bool { return e2.Nonce <= e.Nonce }, 0); err != nil {
+			if err := p.replay(ctx, func(e2 *scheduler.Entry) bool { return e2.Nonce <= e.Nonce }); err != nil {
 				return nil, err
 			}
 		}
@@ -301,7 +301,7 @@ func (p *proc) toSeal(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("cu: seal: %w", err)
 	}
-	if err := p.replay(ctx, func(e *scheduler.Entry) bool { return e.Timestamp <= seal }, seal); err != nil {
+	if err := p.replay(ctx, func(e *scheduler.Entry) bool { return e.Timestamp <= seal }); err != nil {
 		return err
 	}
 	return p.ticks(ctx, seal)
@@ -309,7 +309,7 @@ func (p *proc) toSeal(ctx context.Context) error {
 
 // replay evaluates the entries after the current position while want
 // accepts them, each preceded by the cron ticks before its timestamp.
-func (p *proc) replay(ctx context.Context, want func(*scheduler.Entry) bool, _ int64) error {
+func (p *proc) replay(ctx context.Context, want func(*scheduler.Entry) bool) error {
 	for {
 		from := p.pos.Nonce
 		entries, more, err := p.u.cfg.Source.Entries(ctx, p.pid, scheduler.Range{FromNonce: &from, Limit: 500})
