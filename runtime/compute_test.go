@@ -81,8 +81,12 @@ func TestNodeComputes(t *testing.T) {
 	}
 	n = startNode(t, runtime.Config{DataDir: dir})
 	urls = n.URLs()
+	// This time through the MU, as clients send messages.
 	m := sign(t, user, proc.ID(), aoTags("Message", arweave.Tag{Name: "Action", Value: "Inc"})...)
-	schedule(t, urls["su"], m)
+	var sent map[string]any
+	if code := do(t, http.MethodPost, urls["mu"]+"/", "application/octet-stream", m.Bytes(), &sent); code != http.StatusAccepted || sent["id"] != m.ID() {
+		t.Fatalf("POST /mu/: %d %v", code, sent)
+	}
 	if out := result(urls["cu"], m.ID()); out != "5" {
 		t.Fatalf("after restart: %q", out)
 	}

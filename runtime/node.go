@@ -36,11 +36,14 @@ const (
 	// UnitCU is the compute unit, under /cu. It reads the schedules of
 	// the node's own SU (a CU over a foreign SU comes later).
 	UnitCU = "cu"
+	// UnitMU is the messenger unit, under /mu: clients post signed items
+	// there; it hands them to the node's SU.
+	UnitMU = "mu"
 )
 
 // Units returns the names of every unit this build has, in start order:
 // the default of Config.Units.
-func Units() []string { return []string{UnitGateway, UnitSU, UnitCU} }
+func Units() []string { return []string{UnitGateway, UnitSU, UnitCU, UnitMU} }
 
 // Defaults of Config.
 const (
@@ -56,6 +59,8 @@ const (
 	WalletsDir    = "wallets"
 	SUWalletFile  = "su.json"
 	CUWalletFile  = "cu.json"
+	MUWalletFile  = "mu.json"
+	muPathPrefix  = "/mu"
 	CUDir         = "cu"       // results/ and checkpoints/ of the CU
 	VMCacheDir    = "vm-cache" // compiled modules
 	cuPathPrefix  = "/cu"
@@ -218,6 +223,9 @@ type Node struct {
 	store  *embedded.Store
 	suLog  *pebblelog.Log
 	su     *scheduler.Scheduler
+	// sigs verifies items for every unit (its key cache is shared): an
+	// item is verified once per node.
+	sigs *arweave.Verifier
 	// uploader copies the SU log to the store (nil without the SU).
 	uploader *scheduler.Uploader
 	cu       cuParts
@@ -312,6 +320,11 @@ func (n *Node) start(ctx context.Context) error {
 			return err
 		}
 	}
+	if cfg.runs(UnitMU) {
+		if err := n.startMU(mux, base+muPathPrefix); err != nil {
+			return err
+		}
+	}
 	for name, u := range n.info.Units {
 		n.urls[name] = u.URL
 	}
@@ -377,7 +390,7 @@ func (n *Node) startSU(ctx context.Context, mux *http.ServeMux, suURL string) er
 		}
 	}()
 
-	api := n.su.Handler(scheduler.HandlerConfig{Verifier: arweave.NewVerifier(0)})
+	api := n.su.Handler(scheduler.HandlerConfig{Verifier: n.verifier()})
 	mux.Handle(suPathPrefix+"/", http.StripPrefix(suPathPrefix, api))
 	// NB: /su itself is the SU's root, not a redirect to /su/: the CU's
 	// scheduler-utils follows redirects of GET {url}?process-id= and would
@@ -599,4 +612,12 @@ func writeFileAtomic(path string, data []byte) (err error) {
 	}
 	defer d.Close()
 	return d.Sync()
+}
+
+// verifier is the node's signature verifier, shared by its units.
+func (n *Node) verifier() *arweave.Verifier {
+	if n.sigs == nil {
+		n.sigs = arweave.NewVerifier(0)
+	}
+	return n.sigs
 }

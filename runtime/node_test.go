@@ -242,13 +242,14 @@ func TestNode(t *testing.T) {
 	// urls.json, URLs() and GET /node agree.
 	urls := readURLs(t, dir)
 	base := "http://" + n.Addr().String()
-	want := map[string]string{"gateway": base, "su": base + "/su", "cu": base + "/cu"}
+	want := map[string]string{"gateway": base, "su": base + "/su", "cu": base + "/cu", "mu": base + "/mu"}
 	if fmt.Sprint(urls) != fmt.Sprint(want) || fmt.Sprint(n.URLs()) != fmt.Sprint(want) {
 		t.Fatalf("urls.json %v, URLs() %v, want %v", urls, n.URLs(), want)
 	}
 	var info runtime.NodeInfo
 	getJSON(t, base+"/node", &info)
-	if len(info.Units) != 3 || info.Units["gateway"].URL != urls["gateway"] || info.Units["su"].URL != urls["su"] ||
+	if len(info.Units) != 4 || info.Units["mu"].URL != urls["mu"] || info.Units["mu"].Address == "" ||
+		info.Units["gateway"].URL != urls["gateway"] || info.Units["su"].URL != urls["su"] ||
 		info.Units["cu"].URL != urls["cu"] || info.Units["cu"].Address == "" {
 		t.Fatalf("GET /node: %+v, urls.json %v", info, urls)
 	}

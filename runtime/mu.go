@@ -1,0 +1,32 @@
+package runtime
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"path/filepath"
+
+	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/messenger"
+)
+
+// startMU starts the messenger unit over the node's own SU and mounts its
+// API under /mu.
+func (n *Node) startMU(mux *http.ServeMux, muURL string) error {
+	if n.su == nil {
+		return errors.New("runtime: the mu unit needs the su unit in the same node (routing to other schedulers comes later)")
+	}
+	wallet, err := arweave.LoadOrCreateWallet(filepath.Join(n.cfg.DataDir, WalletsDir, MUWalletFile), arweave.SignatureED25519)
+	if err != nil {
+		return fmt.Errorf("runtime: mu wallet: %w", err)
+	}
+	mu, err := messenger.New(messenger.Config{Scheduler: n.su, Signer: wallet, Verifier: n.verifier(), Logger: n.log})
+	if err != nil {
+		return fmt.Errorf("runtime: mu: %w", err)
+	}
+	api := mu.Handler()
+	mux.Handle(muPathPrefix+"/", http.StripPrefix(muPathPrefix, api))
+	mux.Handle(muPathPrefix, rootOf(api))
+	n.info.Units[UnitMU] = UnitInfo{URL: muURL, Address: mu.Address()}
+	return nil
+}
