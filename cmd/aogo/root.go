@@ -28,6 +28,10 @@ func newRootCommand() *cobra.Command {
 		newVMCommand(&g),
 		newSUCommand(&g),
 		newNodeCommand(&g),
+		newModuleCommand(),
+		newSpawnCommand(),
+		newSendCommand(),
+		newResultCommand(),
 	)
 	return root
 }
