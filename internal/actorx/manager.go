@@ -121,6 +121,7 @@ type (
 type child struct {
 	pid      *actor.PID
 	last     time.Time // when the manager last forwarded a message to it
+	asked    time.Time // when the manager last asked it to passivate
 	stopping bool
 	buffer   []any // messages that arrived while stopping
 }
@@ -173,7 +174,10 @@ func (m *manager) Receive(ctx actor.Context) {
 	case sweep:
 		now := time.Now()
 		for _, c := range m.children {
-			if !c.stopping && now.Sub(c.last) >= m.cfg.Idle {
+			// Ask an idle child once per idle period: a slow child must
+			// not find several questions (and save several times).
+			if !c.stopping && now.Sub(c.last) >= m.cfg.Idle && now.Sub(c.asked) >= m.cfg.Idle {
+				c.asked = now
 				ctx.Send(c.pid, mayPassivate{})
 			}
 		}
