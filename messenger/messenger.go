@@ -2,9 +2,9 @@
 // items from clients over HTTP, verifies them once for the node, checks the
 // ao tags and sizes, and hands them to the process's scheduler.
 //
-// This first part is the ingress (POST /, assignments, GET /). Cranking
-// outboxes, monitors (cron delivery) and routing to foreign schedulers
-// come with the rest of the messenger issue.
+// With a Cranker it also delivers outboxes (crank.go). Monitors (cron
+// delivery) and routing to foreign schedulers come with the rest of the
+// messenger issue.
 package messenger
 
 import (
@@ -39,7 +39,10 @@ type Config struct {
 	// MaxItemBytes is the largest item POST / takes. Default 10 MiB (the
 	// reference MU's body limit).
 	MaxItemBytes int64
-	Logger       *slog.Logger
+	// Cranker, if set, delivers the outboxes of the messages and
+	// assignments the MU takes (and of everything they push, in turn).
+	Cranker *Cranker
+	Logger  *slog.Logger
 }
 
 // Unit is a running MU.
@@ -93,7 +96,16 @@ func (u *Unit) Send(ctx context.Context, item *arweave.DataItem) (*scheduler.Sch
 	if typ != "Process" && typ != "Message" {
 		return nil, fmt.Errorf("%w: Tag 'Type': must be either 'Process' or 'Message'", ErrInvalid)
 	}
-	return u.cfg.Scheduler.Schedule(ctx, item)
+	res, err := u.cfg.Scheduler.Schedule(ctx, item)
+	if err != nil {
+		return nil, err
+	}
+	if typ == "Message" && u.cfg.Cranker != nil {
+		if err := u.cfg.Cranker.Crank(item.TargetID(), item.ID(), ""); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 // Handler serves the MU's HTTP API, rooted at "/":
@@ -128,6 +140,9 @@ func (u *Unit) post(w http.ResponseWriter, r *http.Request) {
 			a.Exclude = strings.Split(x, ",")
 		}
 		res, err := u.cfg.Scheduler.Assign(r.Context(), a)
+		if err == nil && u.cfg.Cranker != nil {
+			err = u.cfg.Cranker.Crank(pid, res.ID, "")
+		}
 		if err != nil {
 			u.fail(w, err)
 			return

@@ -20,7 +20,28 @@ func (n *Node) startMU(mux *http.ServeMux, muURL string) error {
 	if err != nil {
 		return fmt.Errorf("runtime: mu wallet: %w", err)
 	}
-	mu, err := messenger.New(messenger.Config{Scheduler: n.su, Signer: wallet, Verifier: n.verifier(), Logger: n.log})
+	// With the node's CU the MU cranks outboxes: a durable queue in
+	// <data-dir>/mu/crank, worked under n.bg (stopped before the units it
+	// calls close).
+	var cranker *messenger.Cranker
+	if n.cu.unit != nil {
+		cranker, err = messenger.NewCranker(messenger.CrankerConfig{
+			Dir: filepath.Join(n.cfg.DataDir, MUDir, "crank"), Computer: n.cu.unit, SU: n.su,
+			Signer: wallet, Store: n.store, Logger: n.log,
+		})
+		if err != nil {
+			return fmt.Errorf("runtime: mu: %w", err)
+		}
+		n.cranker = cranker
+		n.wg.Add(1)
+		go func() {
+			defer n.wg.Done()
+			if err := cranker.Run(n.bg); err != nil {
+				n.log.Error("the MU's cranker stopped", "err", err)
+			}
+		}()
+	}
+	mu, err := messenger.New(messenger.Config{Scheduler: n.su, Signer: wallet, Verifier: n.verifier(), Cranker: cranker, Logger: n.log})
 	if err != nil {
 		return fmt.Errorf("runtime: mu: %w", err)
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aogo-dev/aogo/arweave/embedded"
 	"github.com/aogo-dev/aogo/arweave/gateway"
 	"github.com/aogo-dev/aogo/internal/httpjson"
+	"github.com/aogo-dev/aogo/messenger"
 	"github.com/aogo-dev/aogo/runtime/cu"
 	"github.com/aogo-dev/aogo/scheduler"
 	"github.com/aogo-dev/aogo/scheduler/pebblelog"
@@ -60,6 +61,7 @@ const (
 	SUWalletFile  = "su.json"
 	CUWalletFile  = "cu.json"
 	MUWalletFile  = "mu.json"
+	MUDir         = "mu" // the MU's crank queue
 	muPathPrefix  = "/mu"
 	CUDir         = "cu"       // results/ and checkpoints/ of the CU
 	VMCacheDir    = "vm-cache" // compiled modules
@@ -229,6 +231,7 @@ type Node struct {
 	// uploader copies the SU log to the store (nil without the SU).
 	uploader *scheduler.Uploader
 	cu       cuParts
+	cranker  *messenger.Cranker
 
 	ln        net.Listener
 	srv       *http.Server // set once serving has started
@@ -544,7 +547,13 @@ func (n *Node) stop(ctx context.Context) error {
 
 	n.cancelBG()
 	n.wg.Wait()
-	// The CU first: it checkpoints its processes and reads the SU.
+	// The cranker has stopped (it runs under bg); then the CU: it
+	// checkpoints its processes and reads the SU.
+	if n.cranker != nil {
+		if err := n.cranker.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("runtime: close crank queue: %w", err))
+		}
+	}
 	errs = append(errs, n.stopCU()...)
 	if n.su != nil {
 		if err := n.su.Close(); err != nil {
