@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -92,37 +93,26 @@ func newModuleCommand() *cobra.Command {
 }
 
 func newSpawnCommand() *cobra.Command {
-	var f clientFlags
-	cmd := &cobra.Command{
-		Use:   "spawn MODULE",
-		Short: "Spawn a process of a module on the node's scheduler; prints its id",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := f.client(cmd)
-			if err != nil {
-				return err
-			}
-			tags, err := f.parsedTags()
-			if err != nil {
-				return err
-			}
-			pid, err := c.Spawn(cmd.Context(), args[0], tags, []byte(f.data))
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), pid)
-			return nil
-		},
-	}
-	f.register(cmd, true)
-	return cmd
+	return signingCommand("spawn MODULE", "Spawn a process of a module on the node's scheduler; prints its id",
+		func(ctx context.Context, c *client.Client, module string, tags []arweave.Tag, data []byte) (string, error) {
+			return c.Spawn(ctx, module, tags, data)
+		})
 }
 
 func newSendCommand() *cobra.Command {
+	return signingCommand("send PROCESS", "Send a message to a process through the node's MU; prints its id",
+		func(ctx context.Context, c *client.Client, pid string, tags []arweave.Tag, data []byte) (string, error) {
+			return c.Message(ctx, pid, tags, data)
+		})
+}
+
+// signingCommand is a command that signs one item from --tag and --data
+// for its one argument, sends it, and prints the id do returns.
+func signingCommand(use, short string, do func(ctx context.Context, c *client.Client, arg string, tags []arweave.Tag, data []byte) (string, error)) *cobra.Command {
 	var f clientFlags
 	cmd := &cobra.Command{
-		Use:   "send PROCESS",
-		Short: "Send a message to a process through the node's MU; prints its id",
+		Use:   use,
+		Short: short,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := f.client(cmd)
@@ -133,7 +123,7 @@ func newSendCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := c.Message(cmd.Context(), args[0], tags, []byte(f.data))
+			id, err := do(cmd.Context(), c, args[0], tags, []byte(f.data))
 			if err != nil {
 				return err
 			}
@@ -153,19 +143,20 @@ func newResultCommand() *cobra.Command {
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Reading needs no signature, but the client wants a wallet:
-			// any will do.
+			// without --wallet a throwaway one will do.
+			var (
+				c   *client.Client
+				err error
+			)
 			if f.wallet == "" {
-				w, err := arweave.GenerateWallet(arweave.SignatureED25519)
-				if err != nil {
-					return err
+				w, werr := arweave.GenerateWallet(arweave.SignatureED25519)
+				if werr != nil {
+					return werr
 				}
-				c, err := client.New(cmd.Context(), f.node, w)
-				if err != nil {
-					return err
-				}
-				return printResult(cmd, c, args[0], args[1])
+				c, err = client.New(cmd.Context(), f.node, w)
+			} else {
+				c, err = f.client(cmd)
 			}
-			c, err := f.client(cmd)
 			if err != nil {
 				return err
 			}
