@@ -66,7 +66,7 @@ func TestClient(t *testing.T) {
 		t.Fatalf("result %+v", r)
 	}
 	dry, err := c.DryRun(ctx, pid, []arweave.Tag{{Name: "Action", Value: "Stats"}}, "")
-	if err != nil || dry.OutputText() != `{"greetings":1,"last_tick":0,"ticks":0}` {
+	if err != nil || dry.OutputText() != `{"children":null,"greetings":1,"last_tick":0,"notes":0,"notices":0,"replies":0,"ticks":0}` {
 		t.Fatalf("dry-run %+v %v", dry, err)
 	}
 	// Errors come back as *client.Error with the unit's status.
