@@ -6,8 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -26,10 +29,21 @@ type Computer interface {
 type Pusher interface {
 	Scheduler
 	Process(ctx context.Context, pid string) (*scheduler.Process, error)
+	// Find returns the entry of message (or assigned transaction) id in
+	// pid's log.
+	Find(ctx context.Context, pid, id string) (*scheduler.Entry, error)
 	Address() string
 }
 
-// CrankerConfig configures NewCranker. All but Logger are required.
+// CronSource is what monitors need of a CU: evaluate a process up to the
+// SU's seal (its cron ticks included), and read its stored results.
+type CronSource interface {
+	Advance(ctx context.Context, pid string) ([]results.Record, error)
+	Results(ctx context.Context, pid string, q results.Query) ([]results.Record, bool, error)
+}
+
+// CrankerConfig configures NewCranker. Dir, Computer, SU and Signer are
+// required.
 type CrankerConfig struct {
 	Dir      string // the crank queue (pebble)
 	Computer Computer
@@ -38,8 +52,15 @@ type CrankerConfig struct {
 	// Store receives messages to targets that are not processes (a
 	// wallet): they are stored, as the reference MU uploads them, and not
 	// cranked. Nil drops them (logged).
-	Store  arweave.Store
-	Logger *slog.Logger
+	Store arweave.Store
+	// Cron, if set, lets processes be monitored (monitor.go): usually the
+	// same CU as Computer.
+	Cron CronSource
+	// MaxAttempts is how often a job that fails with a transient error is
+	// tried before it becomes a dead letter. Default 12 (with the backoff,
+	// about three minutes).
+	MaxAttempts int
+	Logger      *slog.Logger
 }
 
 // Cranker delivers the outboxes of evaluated messages (protocol.md 5.4-5.6):
@@ -53,27 +74,61 @@ type CrankerConfig struct {
 // push, so a retry after a crash pushes the same bytes, which the SU
 // recognises as a duplicate (RSA-PSS signatures are randomised: never
 // re-sign); a message is cranked at most once (a done marker per message).
+//
+// Jobs run in lanes: a process's jobs always take the same lane, in order,
+// so its outbox entries reach their targets in the order it sent them,
+// while the jobs of other processes (and their evaluations) run in the
+// other lanes. A job that keeps failing becomes a dead letter, which an
+// operator can list and replay (DeadLetters, Replay).
 type Cranker struct {
-	cfg  CrankerConfig
-	db   *pebble.DB
-	log  *slog.Logger
-	wake chan struct{}
-	mu   sync.Mutex
-	seq  uint64
+	cfg   CrankerConfig
+	db    *pebble.DB
+	log   *slog.Logger
+	wake  [lanes]chan struct{}
+	mu    sync.Mutex // seq, and read-modify-writes of the queue
+	seq   uint64
+	dead  atomic.Int64
+	mon   monitors
+	start sync.Once
 }
+
+// lanes is the number of crank workers. It is part of the queue's key
+// layout: changing it moves processes between lanes, which is safe only on
+// an empty queue.
+const lanes = 8
 
 // Key prefixes of the crank queue.
 const (
-	kJob    = 'j' // j seq -> job JSON
-	kDone   = 'd' // d message id -> (empty): cranked, or queued
-	kItem   = 'i' // i message id / index -> signed item bytes
-	kFailed = 'f' // f seq -> job JSON + error (dead letters)
+	kJob     = 'J' // J lane seq -> job JSON
+	kOldJob  = 'j' // j seq -> job JSON: the layout before lanes, moved into lanes at open
+	kDone    = 'd' // d message id -> (empty): cranked, or queued
+	kItem    = 'i' // i message id / slot -> signed item bytes
+	kFailed  = 'f' // f seq -> dead letter JSON
+	kMonitor = 'm' // m pid -> monitor JSON
 )
 
 type job struct {
 	Process   string `json:"process"`
 	Message   string `json:"message"`
 	PushedFor string `json:"pushed_for,omitempty"`
+	// Result, for a cron tick's job, is the tick's result: ticks have no
+	// message id to ask the CU for.
+	Result   json.RawMessage `json:"result,omitempty"`
+	Attempts int             `json:"attempts,omitempty"`
+}
+
+// DeadLetter is a crank job that failed for good (or too often).
+type DeadLetter struct {
+	Seq       uint64 `json:"seq"`
+	Process   string `json:"process"`
+	Message   string `json:"message"`
+	PushedFor string `json:"pushed_for,omitempty"`
+	Error     string `json:"error"`
+	Attempts  int    `json:"attempts"`
+	// Cron marks the job of a cron tick (Message is then a name, not an
+	// id).
+	Cron bool `json:"cron,omitempty"`
+	job  job  // what Replay queues again
 }
 
 // NewCranker opens the queue in cfg.Dir.
@@ -84,25 +139,108 @@ func NewCranker(cfg CrankerConfig) (*Cranker, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 12
+	}
 	db, err := pebble.Open(cfg.Dir, &pebble.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("messenger: crank queue: %w", err)
 	}
-	c := &Cranker{cfg: cfg, db: db, log: cfg.Logger.With("unit", "mu"), wake: make(chan struct{}, 1)}
-	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{kJob}, UpperBound: []byte{kJob + 1}})
-	if err != nil {
+	c := &Cranker{cfg: cfg, db: db, log: cfg.Logger.With("unit", "mu")}
+	for i := range c.wake {
+		c.wake[i] = make(chan struct{}, 1)
+	}
+	if err := c.load(); err != nil {
 		db.Close()
-		return nil, err
+		return nil, fmt.Errorf("messenger: crank queue: %w", err)
 	}
-	if it.Last() {
-		c.seq = binary.BigEndian.Uint64(it.Key()[1:])
-	}
-	it.Close()
 	return c, nil
+}
+
+// load finds the newest sequence number, counts the dead letters, moves
+// jobs of the old layout into lanes and reads the monitors.
+func (c *Cranker) load() error {
+	err := c.scan([]byte{kJob}, func(k, _ []byte) error {
+		c.seq = max(c.seq, binary.BigEndian.Uint64(k[2:]))
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	err = c.scan([]byte{kFailed}, func(k, _ []byte) error {
+		c.seq = max(c.seq, binary.BigEndian.Uint64(k[1:]))
+		c.dead.Add(1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	b := c.db.NewBatch()
+	err = c.scan([]byte{kOldJob}, func(k, v []byte) error {
+		var j job
+		if err := json.Unmarshal(v, &j); err != nil {
+			return err
+		}
+		c.seq++
+		b.Set(c.jobKey(j.Process, c.seq), v, nil)
+		b.Delete(k, nil)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := b.Commit(pebble.Sync); err != nil {
+		return err
+	}
+	return c.loadMonitors()
+}
+
+// scan calls fn with each key and value under prefix, in order.
+func (c *Cranker) scan(prefix []byte, fn func(k, v []byte) error) error {
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper(prefix)})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		if err := fn(it.Key(), it.Value()); err != nil {
+			return err
+		}
+	}
+	return it.Error()
+}
+
+// upper is the smallest key after every key with prefix p.
+func upper(p []byte) []byte {
+	u := append([]byte(nil), p...)
+	for i := len(u) - 1; i >= 0; i-- {
+		if u[i] < 0xff {
+			u[i]++
+			return u[:i+1]
+		}
+	}
+	return nil
 }
 
 // Close closes the queue (stop Run first).
 func (c *Cranker) Close() error { return c.db.Close() }
+
+func laneOf(pid string) byte {
+	h := fnv.New32a()
+	h.Write([]byte(pid))
+	return byte(h.Sum32() % lanes)
+}
+
+func (c *Cranker) jobKey(pid string, seq uint64) []byte {
+	return binary.BigEndian.AppendUint64([]byte{kJob, laneOf(pid)}, seq)
+}
+
+func (c *Cranker) signal(lane byte) {
+	select {
+	case c.wake[lane] <- struct{}{}:
+	default:
+	}
+}
 
 // Crank queues message id of process pid for cranking (durably), unless it
 // was queued before.
@@ -117,63 +255,84 @@ func (c *Cranker) Crank(pid, id, pushedFor string) error {
 	b, _ := json.Marshal(job{Process: pid, Message: id, PushedFor: pushedFor})
 	c.seq++
 	batch := c.db.NewBatch()
-	batch.Set(binary.BigEndian.AppendUint64([]byte{kJob}, c.seq), b, nil)
+	batch.Set(c.jobKey(pid, c.seq), b, nil)
 	batch.Set(done, nil, nil)
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("messenger: queue crank of %s: %w", id, err)
 	}
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
+	c.signal(laneOf(pid))
 	return nil
 }
 
 // Pending is the number of queued jobs.
 func (c *Cranker) Pending() int {
-	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kJob}, UpperBound: []byte{kJob + 1}})
-	if err != nil {
-		return 0
-	}
-	defer it.Close()
 	n := 0
-	for ok := it.First(); ok; ok = it.Next() {
-		n++
-	}
+	c.scan([]byte{kJob}, func(_, _ []byte) error { n++; return nil })
 	return n
 }
 
-// Run cranks queued jobs in order until ctx is done. A job that keeps
-// failing is retried with backoff; one that cannot succeed (its target is
-// not a process this node schedules) goes to the dead letters.
+// Run cranks queued jobs until ctx is done, one worker per lane, and
+// advances monitored processes. A job that fails is retried with backoff;
+// one that cannot succeed (its target is not a process), or fails
+// MaxAttempts times, becomes a dead letter.
 func (c *Cranker) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for lane := range byte(lanes) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.work(ctx, lane)
+		}()
+	}
+	if c.cfg.Cron != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c.runMonitors(ctx)
+		}()
+	}
+	wg.Wait()
+	return nil
+}
+
+// work cranks one lane's jobs in order.
+func (c *Cranker) work(ctx context.Context, lane byte) {
 	backoff := 100 * time.Millisecond
-	for {
-		key, j, ok := c.next()
+	for ctx.Err() == nil {
+		key, j, ok := c.next(lane)
 		if !ok {
 			select {
 			case <-ctx.Done():
-				return nil
-			case <-c.wake:
+				return
+			case <-c.wake[lane]:
 			case <-time.After(time.Second):
 			}
 			continue
 		}
-		err := c.crank(ctx, j)
+		next, err := c.crank(ctx, j)
 		switch {
 		case err == nil:
 			backoff = 100 * time.Millisecond
-			c.finish(key, j, nil)
+			c.finish(key, j, next, nil)
 		case ctx.Err() != nil:
-			return nil
+			return
 		case errors.Is(err, errPermanent):
 			c.log.Warn("crank failed for good; dead letter", "message", j.Message, "err", err)
-			c.finish(key, j, err)
+			c.finish(key, j, nil, err)
+		case j.Attempts+1 >= c.cfg.MaxAttempts:
+			c.log.Warn("crank failed too often; dead letter", "message", j.Message, "attempts", j.Attempts+1, "err", err)
+			j.Attempts++
+			c.finish(key, j, nil, err)
 		default:
+			j.Attempts++
+			v, _ := json.Marshal(j)
+			if err := c.db.Set(key, v, pebble.NoSync); err != nil {
+				c.log.Error("crank queue write failed", "err", err)
+			}
 			c.log.Warn("crank failed; retrying", "message", j.Message, "err", err, "in", backoff)
 			select {
 			case <-ctx.Done():
-				return nil
+				return
 			case <-time.After(backoff):
 			}
 			backoff = min(2*backoff, 30*time.Second)
@@ -183,8 +342,9 @@ func (c *Cranker) Run(ctx context.Context) error {
 
 var errPermanent = errors.New("permanent")
 
-func (c *Cranker) next() ([]byte, job, bool) {
-	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: []byte{kJob}, UpperBound: []byte{kJob + 1}})
+func (c *Cranker) next(lane byte) ([]byte, job, bool) {
+	prefix := []byte{kJob, lane}
+	it, err := c.db.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: upper(prefix)})
 	if err != nil {
 		return nil, job{}, false
 	}
@@ -194,24 +354,55 @@ func (c *Cranker) next() ([]byte, job, bool) {
 	}
 	var j job
 	if err := json.Unmarshal(it.Value(), &j); err != nil {
+		c.log.Error("unreadable crank job", "key", it.Key(), "err", err)
 		return nil, job{}, false
 	}
 	return append([]byte(nil), it.Key()...), j, true
 }
 
-// finish removes a job (and its stored items); a failed one is kept as a
-// dead letter.
-func (c *Cranker) finish(key []byte, j job, failure error) {
+// finish removes a job; a failed one is kept as a dead letter, with the
+// items it signed (a replay pushes the same bytes), a done one without,
+// and the jobs it calls for queued in the same batch. (Until then a crash
+// runs the job again: its pushes are recognised as duplicates and the
+// follow-up jobs are found again.)
+func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	b := c.db.NewBatch()
 	b.Delete(key, nil)
-	prefix := append(append([]byte{kItem}, j.Message...), '/')
-	b.DeleteRange(prefix, append(append([]byte{kItem}, j.Message...), '/'+1), nil)
+	wake := map[byte]bool{}
+	for _, f := range next {
+		done := append([]byte{kDone}, f.message...)
+		if _, closer, err := c.db.Get(done); err == nil {
+			closer.Close()
+			continue
+		}
+		v, _ := json.Marshal(job{Process: f.process, Message: f.message, PushedFor: f.pushedFor})
+		c.seq++
+		b.Set(c.jobKey(f.process, c.seq), v, nil)
+		b.Set(done, nil, nil)
+		wake[laneOf(f.process)] = true
+	}
 	if failure != nil {
-		v, _ := json.Marshal(map[string]any{"job": j, "error": failure.Error()})
-		b.Set(append([]byte{kFailed}, key[1:]...), v, nil)
+		v, _ := json.Marshal(struct {
+			DeadLetter
+			Result json.RawMessage `json:"result,omitempty"`
+		}{DeadLetter{Process: j.Process, Message: j.Message, PushedFor: j.PushedFor,
+			Error: failure.Error(), Attempts: max(j.Attempts, 1), Cron: j.Result != nil}, j.Result})
+		b.Set(append([]byte{kFailed}, key[2:]...), v, nil)
+	} else {
+		prefix := append(append([]byte{kItem}, j.Message...), '/')
+		b.DeleteRange(prefix, upper(prefix), nil)
 	}
 	if err := b.Commit(pebble.Sync); err != nil {
 		c.log.Error("crank queue write failed", "err", err)
+		return
+	}
+	if failure != nil {
+		c.dead.Add(1)
+	}
+	for lane := range wake {
+		c.signal(lane)
 	}
 }
 
@@ -231,135 +422,222 @@ type outbox struct {
 	Assignments []struct {
 		Processes []string `json:"Processes"`
 		Message   string   `json:"Message"`
+		BaseLayer bool     `json:"BaseLayer"`
+		Exclude   []string `json:"Exclude"`
 	} `json:"Assignments"`
 }
 
-// crank delivers one message's outbox.
-func (c *Cranker) crank(ctx context.Context, j job) error {
-	rec, err := c.cfg.Computer.Result(ctx, j.Process, j.Message)
-	if err != nil {
-		return fmt.Errorf("result of %s: %w", j.Message, err)
+// delivery is one thing an outbox asks for, in the order it is done: an
+// item the MU signed (a message, a spawned process, a Spawned notice), or
+// an assignment.
+type delivery struct {
+	slot    string // the item's name among the job's items
+	opts    arweave.ItemOptions
+	process bool // a spawned Process item: scheduled, not cranked
+	item    *arweave.DataItem
+	assign  *scheduler.AssignRequest
+}
+
+// follow is a crank job that a delivery calls for: the pushed message's
+// (or assignment's) own outbox.
+type follow struct{ process, message, pushedFor string }
+
+// crank delivers one job's outbox and returns the jobs to queue next.
+func (c *Cranker) crank(ctx context.Context, j job) ([]follow, error) {
+	result := []byte(j.Result)
+	if result == nil {
+		rec, err := c.cfg.Computer.Result(ctx, j.Process, j.Message)
+		if err != nil {
+			return nil, fmt.Errorf("result of %s: %w", j.Message, err)
+		}
+		result = rec.Result
 	}
 	var out outbox
-	if err := json.Unmarshal(rec.Result, &out); err != nil {
-		return fmt.Errorf("%w: result of %s: %v", errPermanent, j.Message, err)
+	if err := json.Unmarshal(result, &out); err != nil {
+		return nil, fmt.Errorf("%w: result of %s: %v", errPermanent, j.Message, err)
 	}
 	if len(out.Messages)+len(out.Spawns)+len(out.Assignments) == 0 {
-		return nil
+		return nil, nil
 	}
 	proc, err := c.cfg.SU.Process(ctx, j.Process)
 	if err != nil {
-		return fmt.Errorf("process %s: %w", j.Process, err)
+		return nil, c.classify(fmt.Errorf("process %s: %w", j.Process, err))
 	}
-	module := proc.Item.Tags.Value("Module")
+	// Pushed-For names the user message at the start of the chain; a cron
+	// tick's outbox has none (as the reference's).
 	pushedFor := j.PushedFor
-	if pushedFor == "" {
+	if pushedFor == "" && j.Result == nil {
 		pushedFor = j.Message
 	}
+	plan, err := c.plan(j, out, proc.Item.Tags.Value("Module"), pushedFor)
+	if err != nil {
+		return nil, err
+	}
+	var next []follow
+	for _, d := range plan {
+		switch {
+		case d.assign != nil:
+			res, err := c.cfg.SU.Assign(ctx, *d.assign)
+			if errors.Is(err, scheduler.ErrDuplicate) {
+				// Assigned before a crash: crank the assignment it made.
+				e, ferr := c.cfg.SU.Find(ctx, d.assign.Process, d.assign.Transaction)
+				if ferr != nil {
+					return nil, fmt.Errorf("assign %s to %s: find the assignment: %w", d.assign.Transaction, d.assign.Process, ferr)
+				}
+				next = append(next, follow{d.assign.Process, e.Assignment.ID(), pushedFor})
+				continue
+			}
+			if err != nil {
+				return nil, c.classify(fmt.Errorf("assign %s to %s: %w", d.assign.Transaction, d.assign.Process, err))
+			}
+			next = append(next, follow{d.assign.Process, res.ID, pushedFor})
+		case d.process:
+			if _, err := c.cfg.SU.Schedule(ctx, d.item); err != nil && !errors.Is(err, scheduler.ErrDuplicate) {
+				return nil, c.classify(fmt.Errorf("spawn: %w", err))
+			}
+		default:
+			pushed, err := c.push(ctx, d.item)
+			if err != nil {
+				return nil, err
+			}
+			if pushed {
+				next = append(next, follow{d.item.TargetID(), d.item.ID(), pushedFor})
+			}
+		}
+	}
+	return next, nil
+}
+
+// plan turns an outbox into deliveries (protocol.md 5.4-5.6), with every
+// item signed and stored (synced, in one batch) before the first push.
+func (c *Cranker) plan(j job, out outbox, module, pushedFor string) ([]delivery, error) {
+	var plan []delivery
 	for i, m := range out.Messages {
 		tags, ok := stringTags(m.Tags)
-		if !ok || m.Target == nil || m.Anchor == nil {
+		if !ok || m.Tags == nil || m.Target == nil || m.Anchor == nil {
 			continue // the reference MU skips these too (protocol.md 5.3)
 		}
 		tags = append(without(tags, "Data-Protocol", "Type", "From-Process", "From-Module", "Assignments"),
 			arweave.Tag{Name: "Data-Protocol", Value: "ao"}, arweave.Tag{Name: "Type", Value: "Message"},
-			arweave.Tag{Name: "From-Process", Value: j.Process}, arweave.Tag{Name: "From-Module", Value: module},
-			arweave.Tag{Name: "Pushed-For", Value: pushedFor})
-		item, err := c.item(j.Message, fmt.Sprintf("m%d", i), arweave.ItemOptions{Target: *m.Target, Anchor: *m.Anchor, Tags: tags, Data: dataOf(m.Data)})
-		if err != nil {
-			return err
+			arweave.Tag{Name: "From-Process", Value: j.Process}, arweave.Tag{Name: "From-Module", Value: module})
+		if pushedFor != "" {
+			tags = append(tags, arweave.Tag{Name: "Pushed-For", Value: pushedFor})
 		}
-		if err := c.push(ctx, item, pushedFor); err != nil {
-			return err
-		}
+		plan = append(plan, delivery{slot: fmt.Sprintf("m%d", i),
+			opts: arweave.ItemOptions{Target: *m.Target, Anchor: *m.Anchor, Tags: tags, Data: dataOf(m.Data)}})
 	}
 	for i, s := range out.Spawns {
 		tags, ok := stringTags(s.Tags)
-		if !ok {
+		if !ok || s.Tags == nil || s.Anchor == nil {
 			continue
 		}
-		ptags := append(without(tags, "Data-Protocol", "Type", "From-Module"),
+		// The reference MU keeps the spawn's Variant and appends another
+		// (two Variant tags); aogo moves it to the end instead.
+		variant := "ao.TN.1"
+		if v, ok := arweave.Tags(tags).Get("Variant"); ok && v == "ao.N.1" {
+			variant = v
+		}
+		ptags := without(tags, "Data-Protocol", "Type", "Variant")
+		for k := range ptags {
+			if ptags[k].Name == "From-Module" {
+				ptags[k].Value = module
+			}
+		}
+		ptags = append(ptags, arweave.Tag{Name: "Variant", Value: variant},
 			arweave.Tag{Name: "Data-Protocol", Value: "ao"}, arweave.Tag{Name: "Type", Value: "Process"},
-			arweave.Tag{Name: "From-Process", Value: j.Process}, arweave.Tag{Name: "From-Module", Value: module},
-			arweave.Tag{Name: "Pushed-For", Value: pushedFor})
+			arweave.Tag{Name: "From-Process", Value: j.Process})
+		if pushedFor != "" {
+			ptags = append(ptags, arweave.Tag{Name: "Pushed-For", Value: pushedFor})
+		}
 		if _, ok := arweave.Tags(ptags).Get("Scheduler"); !ok {
 			ptags = append(ptags, arweave.Tag{Name: "Scheduler", Value: c.cfg.SU.Address()})
 		}
-		child, err := c.item(j.Message, fmt.Sprintf("s%d", i), arweave.ItemOptions{Tags: ptags, Data: dataOf(s.Data)})
-		if err != nil {
-			return err
-		}
-		if _, err := c.cfg.SU.Schedule(ctx, child); err != nil && !errors.Is(err, scheduler.ErrDuplicate) {
-			return c.classify(fmt.Errorf("spawn: %w", err))
-		}
+		plan = append(plan, delivery{slot: fmt.Sprintf("s%d", i), process: true,
+			opts: arweave.ItemOptions{Tags: ptags, Data: dataOf(s.Data)}})
+		// The notice names the child, so its tags wait for the child's id
+		// (see sign).
 		notice := append(without(tags, "Data-Protocol", "Variant", "Type"),
 			arweave.Tag{Name: "Data-Protocol", Value: "ao"}, arweave.Tag{Name: "Type", Value: "Message"},
-			arweave.Tag{Name: "Process", Value: child.ID()}, arweave.Tag{Name: "Action", Value: "Spawned"},
-			arweave.Tag{Name: "Variant", Value: "ao.TN.1"})
-		spawned, err := c.item(j.Message, fmt.Sprintf("s%d-spawned", i), arweave.ItemOptions{Target: j.Process, Tags: notice, Data: []byte(" ")})
-		if err != nil {
-			return err
-		}
-		if err := c.push(ctx, spawned, pushedFor); err != nil {
-			return err
-		}
+			arweave.Tag{Name: "Process", Value: ""}, arweave.Tag{Name: "Action", Value: "Spawned"},
+			arweave.Tag{Name: "Variant", Value: variant})
+		plan = append(plan, delivery{slot: fmt.Sprintf("s%d-spawned", i),
+			opts: arweave.ItemOptions{Target: j.Process, Tags: notice, Data: []byte(" ")}})
 	}
 	for _, a := range out.Assignments {
 		for _, pid := range a.Processes {
-			res, err := c.cfg.SU.Assign(ctx, scheduler.AssignRequest{Process: pid, Transaction: a.Message})
-			if errors.Is(err, scheduler.ErrDuplicate) {
-				continue
-			}
-			if err != nil {
-				return c.classify(fmt.Errorf("assign %s to %s: %w", a.Message, pid, err))
-			}
-			if err := c.Crank(pid, res.ID, pushedFor); err != nil {
-				return err
-			}
+			plan = append(plan, delivery{assign: &scheduler.AssignRequest{Process: pid, Transaction: a.Message,
+				BaseLayer: a.BaseLayer, Exclude: a.Exclude}})
 		}
 	}
-	return nil
+	return plan, c.sign(j.Message, plan)
 }
 
-// item returns the signed item stored for (message, slot), signing and
-// storing it (synced) first if there is none: a retry pushes the same bytes.
-func (c *Cranker) item(msg, slot string, opts arweave.ItemOptions) (*arweave.DataItem, error) {
-	key := append(append(append([]byte{kItem}, msg...), '/'), slot...)
-	if v, closer, err := c.db.Get(key); err == nil {
-		defer closer.Close()
-		return arweave.ParseDataItem(append([]byte(nil), v...))
+// sign sets each delivery's item: the one stored for (message, slot), or a
+// newly signed one; the new ones are stored in one synced batch, so a
+// retry pushes the same bytes.
+func (c *Cranker) sign(msg string, plan []delivery) error {
+	batch := c.db.NewBatch()
+	defer batch.Close()
+	child := ""
+	for k := range plan {
+		d := &plan[k]
+		if d.assign != nil {
+			continue
+		}
+		if d.process {
+			child = ""
+		} else if strings.HasSuffix(d.slot, "-spawned") {
+			for t := range d.opts.Tags {
+				if d.opts.Tags[t].Name == "Process" && d.opts.Tags[t].Value == "" {
+					d.opts.Tags[t].Value = child
+				}
+			}
+		}
+		key := append(append(append([]byte{kItem}, msg...), '/'), d.slot...)
+		if v, closer, err := c.db.Get(key); err == nil {
+			d.item, err = arweave.ParseDataItem(append([]byte(nil), v...))
+			closer.Close()
+			if err != nil {
+				return fmt.Errorf("stored item %s: %w", key, err)
+			}
+		} else {
+			if len(d.opts.Data) == 0 {
+				d.opts.Data = []byte(" ") // as the reference MU: data " " when empty
+			}
+			if d.item, err = arweave.SignDataItem(c.cfg.Signer, d.opts); err != nil {
+				return fmt.Errorf("%w: sign: %v", errPermanent, err)
+			}
+			batch.Set(key, d.item.Bytes(), nil)
+		}
+		if d.process {
+			child = d.item.ID()
+		}
 	}
-	if len(opts.Data) == 0 {
-		opts.Data = []byte(" ") // as the reference MU: data " " when empty
+	if batch.Empty() {
+		return nil
 	}
-	item, err := arweave.SignDataItem(c.cfg.Signer, opts)
-	if err != nil {
-		return nil, fmt.Errorf("%w: sign: %v", errPermanent, err)
-	}
-	if err := c.db.Set(key, item.Bytes(), pebble.Sync); err != nil {
-		return nil, err
-	}
-	return item, nil
+	return batch.Commit(pebble.Sync)
 }
 
-// push schedules an item on its target's SU and queues its own crank.
-func (c *Cranker) push(ctx context.Context, item *arweave.DataItem, pushedFor string) error {
+// push schedules a message on its target's SU. It reports false for a
+// target that is not a process (a wallet): the message is stored then, as
+// the reference MU uploads it, and not cranked.
+func (c *Cranker) push(ctx context.Context, item *arweave.DataItem) (bool, error) {
 	_, err := c.cfg.SU.Schedule(ctx, item)
 	switch {
 	case errors.Is(err, scheduler.ErrUnknownProcess):
-		// A wallet, not a process: the message is stored, not scheduled.
 		if c.cfg.Store == nil {
 			c.log.Info("dropping a message to a target that is not a process", "target", item.TargetID())
-			return nil
+			return false, nil
 		}
 		if err := c.cfg.Store.PutItems(ctx, item); err != nil {
-			return fmt.Errorf("store message to %s: %w", item.TargetID(), err)
+			return false, fmt.Errorf("store message to %s: %w", item.TargetID(), err)
 		}
-		return nil
+		return false, nil
 	case err != nil && !errors.Is(err, scheduler.ErrDuplicate):
-		return c.classify(fmt.Errorf("push to %s: %w", item.TargetID(), err))
+		return false, c.classify(fmt.Errorf("push to %s: %w", item.TargetID(), err))
 	}
-	return c.Crank(item.TargetID(), item.ID(), pushedFor)
+	return true, nil
 }
 
 // classify marks errors no retry can fix.

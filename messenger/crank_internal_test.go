@@ -69,7 +69,7 @@ func TestCrankPushOnce(t *testing.T) {
 	const u = "UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
 	j := job{Process: p, Message: u}
 	for range 2 { // the second time as after a crash before the job was removed
-		if err := c.crank(ctx, j); err != nil {
+		if _, err := c.crank(ctx, j); err != nil {
 			t.Fatal(err)
 		}
 	}

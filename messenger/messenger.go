@@ -2,9 +2,9 @@
 // items from clients over HTTP, verifies them once for the node, checks the
 // ao tags and sizes, and hands them to the process's scheduler.
 //
-// With a Cranker it also delivers outboxes (crank.go). Monitors (cron
-// delivery) and routing to foreign schedulers come with the rest of the
-// messenger issue.
+// With a Cranker it also delivers outboxes (crank.go), and with a CU for
+// the cranker it monitors processes: it wakes them at their cron intervals
+// and delivers their ticks' outboxes (monitor.go).
 package messenger
 
 import (
@@ -14,6 +14,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -113,6 +114,11 @@ func (u *Unit) Send(ctx context.Context, item *arweave.DataItem) (*scheduler.Sch
 //	GET  /                         {"name": "ao messenger unit", "address": "<MU wallet>"}
 //	POST /                         a signed Process or Message item: 202 {"message":"Processing DataItem","id"}
 //	POST /?process-id=&assign=     an assignment: 202 {"message":"Processing Assignment","id"}
+//	POST   /monitor/{pid}          start delivering pid's cron ticks: 200 {"message":"Monitoring process","id"}
+//	DELETE /monitor/{pid}          stop it: 200 {"message":"Process deleted","id"}
+//
+// The monitor routes take a data item signed by the process's owner (as
+// aoconnect's monitor and unmonitor send it: target pid, no tags).
 //
 // Errors are JSON {"error": "..."}: 400 for bad items, tags and queries
 // (and duplicates), 404 for an unknown process, 413 for a body over the
@@ -123,6 +129,8 @@ func (u *Unit) Handler() http.Handler {
 		httpjson.Write(w, http.StatusOK, map[string]string{"name": "ao messenger unit", "address": u.Address()})
 	})
 	mux.HandleFunc("POST /{$}", u.post)
+	mux.HandleFunc("POST /monitor/{pid}", u.monitor)
+	mux.HandleFunc("DELETE /monitor/{pid}", u.monitor)
 	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { httpjson.Error(w, http.StatusNotFound, "no such route") })
 	return mux
 }
@@ -150,22 +158,8 @@ func (u *Unit) post(w http.ResponseWriter, r *http.Request) {
 		httpjson.Write(w, http.StatusAccepted, map[string]string{"message": "Processing Assignment", "id": res.ID})
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, u.cfg.MaxItemBytes))
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		httpjson.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("data item larger than %d bytes", u.cfg.MaxItemBytes))
-		return
-	}
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, "reading the body: "+err.Error())
-		return
-	}
-	item, err := arweave.ParseDataItem(body)
-	if err == nil {
-		err = u.cfg.Verifier.Verify(item)
-	}
-	if err != nil {
-		httpjson.Error(w, http.StatusBadRequest, "'body': A valid and signed data item must be provided as the body. ("+err.Error()+")")
+	item, ok := u.readItem(w, r)
+	if !ok {
 		return
 	}
 	res, err := u.Send(r.Context(), item)
@@ -181,8 +175,11 @@ func (u *Unit) fail(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrInvalid), errors.Is(err, scheduler.ErrInvalid), errors.Is(err, scheduler.ErrDuplicate):
 		status = http.StatusBadRequest
-	case errors.Is(err, scheduler.ErrUnknownProcess), errors.Is(err, scheduler.ErrNotFound):
+	case errors.Is(err, scheduler.ErrUnknownProcess), errors.Is(err, scheduler.ErrNotFound),
+		errors.Is(err, ErrNotMonitored), errors.Is(err, ErrNoDeadLetter):
 		status = http.StatusNotFound
+	case errors.Is(err, ErrMonitored):
+		status = http.StatusConflict
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		status = http.StatusServiceUnavailable
 	}
@@ -190,4 +187,137 @@ func (u *Unit) fail(w http.ResponseWriter, err error) {
 		u.log.Error("request failed", "err", err)
 	}
 	httpjson.Error(w, status, strings.TrimPrefix(err.Error(), scheduler.ErrInvalid.Error()+": "))
+}
+
+// readItem reads and verifies the signed data item of a request's body,
+// answering the error itself when there is none.
+func (u *Unit) readItem(w http.ResponseWriter, r *http.Request) (*arweave.DataItem, bool) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, u.cfg.MaxItemBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		httpjson.Error(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("data item larger than %d bytes", u.cfg.MaxItemBytes))
+		return nil, false
+	}
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, "reading the body: "+err.Error())
+		return nil, false
+	}
+	item, err := arweave.ParseDataItem(body)
+	if err == nil {
+		err = u.cfg.Verifier.Verify(item)
+	}
+	if err != nil {
+		httpjson.Error(w, http.StatusBadRequest, "'body': A valid and signed data item must be provided as the body. ("+err.Error()+")")
+		return nil, false
+	}
+	return item, true
+}
+
+// monitor serves POST and DELETE /monitor/{pid}. Better than the
+// reference MU, which takes any body: the item must be signed, and by the
+// process's owner.
+func (u *Unit) monitor(w http.ResponseWriter, r *http.Request) {
+	pid := r.PathValue("pid")
+	c := u.cfg.Cranker
+	if c == nil || c.cfg.Cron == nil {
+		httpjson.Error(w, http.StatusNotImplemented, "this messenger unit has no compute unit to monitor processes with")
+		return
+	}
+	item, ok := u.readItem(w, r)
+	if !ok {
+		return
+	}
+	if t := item.TargetID(); t != "" && t != pid {
+		httpjson.Error(w, http.StatusBadRequest, fmt.Sprintf("the item's target %s is not the process %s", t, pid))
+		return
+	}
+	p, err := c.cfg.SU.Process(r.Context(), pid)
+	if err != nil {
+		u.fail(w, err)
+		return
+	}
+	if owner := p.Item.OwnerAddress(); item.OwnerAddress() != owner {
+		httpjson.Error(w, http.StatusForbidden, fmt.Sprintf("only the owner of process %s (%s) can monitor it", pid, owner))
+		return
+	}
+	if r.Method == http.MethodDelete {
+		if err := c.Unmonitor(pid); err != nil {
+			u.fail(w, err)
+			return
+		}
+		httpjson.Write(w, http.StatusOK, map[string]string{"message": "Process deleted", "id": pid})
+		return
+	}
+	if err := c.Monitor(r.Context(), pid); err != nil {
+		u.fail(w, err)
+		return
+	}
+	httpjson.Write(w, http.StatusOK, map[string]string{"message": "Monitoring process", "id": pid})
+}
+
+// AdminHandler serves the operator's view of the crank queue, rooted at
+// "/". Mount it where only operators reach it (the node answers it on
+// loopback or with its admin token):
+//
+//	GET    /crank                        {"pending": n, "dead_letters": n, "monitors": [pid...]}
+//	GET    /dead-letters                 {"dead_letters": [{seq, process, message, error, attempts, ...}]}
+//	POST   /dead-letters/{seq}/replay    queue it again: {"replayed": seq}
+//	DELETE /dead-letters/{seq}           forget it: {"dropped": seq}
+func (u *Unit) AdminHandler() http.Handler {
+	mux := http.NewServeMux()
+	c := u.cfg.Cranker
+	withCranker := func(h func(http.ResponseWriter, *http.Request)) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if c == nil {
+				httpjson.Error(w, http.StatusNotImplemented, "this messenger unit does not crank")
+				return
+			}
+			h(w, r)
+		}
+	}
+	seqOf := func(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+		seq, err := strconv.ParseUint(r.PathValue("seq"), 10, 64)
+		if err != nil {
+			httpjson.Error(w, http.StatusBadRequest, "seq must be a dead letter's number")
+		}
+		return seq, err == nil
+	}
+	mux.HandleFunc("GET /crank", withCranker(func(w http.ResponseWriter, _ *http.Request) {
+		mons := c.Monitors()
+		if mons == nil {
+			mons = []string{}
+		}
+		httpjson.Write(w, http.StatusOK, map[string]any{"pending": c.Pending(), "dead_letters": c.DeadLetterCount(), "monitors": mons})
+	}))
+	mux.HandleFunc("GET /dead-letters", withCranker(func(w http.ResponseWriter, _ *http.Request) {
+		list, err := c.DeadLetters()
+		if err != nil {
+			u.fail(w, err)
+			return
+		}
+		if list == nil {
+			list = []DeadLetter{}
+		}
+		httpjson.Write(w, http.StatusOK, map[string]any{"dead_letters": list})
+	}))
+	mux.HandleFunc("POST /dead-letters/{seq}/replay", withCranker(func(w http.ResponseWriter, r *http.Request) {
+		if seq, ok := seqOf(w, r); ok {
+			if err := c.Replay(seq); err != nil {
+				u.fail(w, err)
+				return
+			}
+			httpjson.Write(w, http.StatusOK, map[string]uint64{"replayed": seq})
+		}
+	}))
+	mux.HandleFunc("DELETE /dead-letters/{seq}", withCranker(func(w http.ResponseWriter, r *http.Request) {
+		if seq, ok := seqOf(w, r); ok {
+			if err := c.Drop(seq); err != nil {
+				u.fail(w, err)
+				return
+			}
+			httpjson.Write(w, http.StatusOK, map[string]uint64{"dropped": seq})
+		}
+	}))
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { httpjson.Error(w, http.StatusNotFound, "no such route") })
+	return mux
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,9 +72,9 @@ func TestCrank(t *testing.T) {
 		tags.Value("From-Module") != module || tags.Value("Pushed-For") != hello || tags.Value("Type") != "Message" {
 		t.Fatalf("pushed message: owner %s (MU %s), tags %v", pushed[0].Owner, muAddr, tags)
 	}
-	// B evaluated it (the counter does not know Hello-Reply: an Error).
+	// B evaluated it: the counter counts replies.
 	r, err := c.Result(ctx, b, pushed[0].ID)
-	if err != nil || !r.Failed() {
+	if err != nil || r.Failed() || !strings.HasPrefix(r.OutputText(), "reply 1 from "+a) {
 		t.Fatalf("B's result of the reply: %+v %v", r, err)
 	}
 

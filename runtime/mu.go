@@ -26,7 +26,7 @@ func (n *Node) startMU(mux *http.ServeMux, muURL string) error {
 	var cranker *messenger.Cranker
 	if n.cu.unit != nil {
 		cranker, err = messenger.NewCranker(messenger.CrankerConfig{
-			Dir: filepath.Join(n.cfg.DataDir, MUDir, "crank"), Computer: n.cu.unit, SU: n.su,
+			Dir: filepath.Join(n.cfg.DataDir, MUDir, "crank"), Computer: n.cu.unit, Cron: n.cu.unit, SU: n.su,
 			Signer: wallet, Store: n.store, Logger: n.log,
 		})
 		if err != nil {

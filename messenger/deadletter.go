@@ -1,0 +1,108 @@
+package messenger
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// ErrNoDeadLetter: Replay or Drop got a sequence number that names no dead
+// letter.
+var ErrNoDeadLetter = errors.New("no such dead letter")
+
+// DeadLetters lists the crank jobs that failed for good, oldest first.
+func (c *Cranker) DeadLetters() ([]DeadLetter, error) {
+	var out []DeadLetter
+	err := c.scan([]byte{kFailed}, func(k, v []byte) error {
+		d, err := decodeDeadLetter(k, v)
+		if err != nil {
+			return err
+		}
+		out = append(out, d)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("messenger: dead letters: %w", err)
+	}
+	return out, nil
+}
+
+// DeadLetterCount is the number of dead letters.
+func (c *Cranker) DeadLetterCount() int { return int(c.dead.Load()) }
+
+func decodeDeadLetter(k, v []byte) (DeadLetter, error) {
+	var d struct {
+		DeadLetter
+		Result json.RawMessage `json:"result,omitempty"`
+	}
+	if err := json.Unmarshal(v, &d); err != nil {
+		return DeadLetter{}, fmt.Errorf("dead letter %x: %w", k, err)
+	}
+	dl := d.DeadLetter
+	dl.Seq = binary.BigEndian.Uint64(k[1:])
+	dl.job = job{Process: dl.Process, Message: dl.Message, PushedFor: dl.PushedFor, Result: d.Result}
+	return dl, nil
+}
+
+// Replay queues dead letter seq again (with a fresh count of attempts).
+// The items it signed before it failed were kept, so what was pushed
+// already is pushed with the same bytes and taken once.
+func (c *Cranker) Replay(seq uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := binary.BigEndian.AppendUint64([]byte{kFailed}, seq)
+	v, closer, err := c.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return fmt.Errorf("%w: %d", ErrNoDeadLetter, seq)
+	}
+	if err != nil {
+		return fmt.Errorf("messenger: replay %d: %w", seq, err)
+	}
+	d, err := decodeDeadLetter(key, v)
+	closer.Close()
+	if err != nil {
+		return fmt.Errorf("messenger: replay %d: %w", seq, err)
+	}
+	jv, _ := json.Marshal(d.job)
+	c.seq++
+	b := c.db.NewBatch()
+	b.Delete(key, nil)
+	b.Set(c.jobKey(d.Process, c.seq), jv, nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("messenger: replay %d: %w", seq, err)
+	}
+	c.dead.Add(-1)
+	c.signal(laneOf(d.Process))
+	return nil
+}
+
+// Drop deletes dead letter seq (and the items it signed).
+func (c *Cranker) Drop(seq uint64) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := binary.BigEndian.AppendUint64([]byte{kFailed}, seq)
+	v, closer, err := c.db.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return fmt.Errorf("%w: %d", ErrNoDeadLetter, seq)
+	}
+	if err != nil {
+		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+	}
+	d, err := decodeDeadLetter(key, v)
+	closer.Close()
+	if err != nil {
+		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+	}
+	b := c.db.NewBatch()
+	b.Delete(key, nil)
+	prefix := append(append([]byte{kItem}, d.Message...), '/')
+	b.DeleteRange(prefix, upper(prefix), nil)
+	if err := b.Commit(pebble.Sync); err != nil {
+		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+	}
+	c.dead.Add(-1)
+	return nil
+}
