@@ -87,7 +87,8 @@ type Cranker struct {
 	wake  [lanes]chan struct{}
 	mu    sync.Mutex // seq, and read-modify-writes of the queue
 	seq   uint64
-	dead  atomic.Int64
+	dead  atomic.Int64 // dead letters
+	jobs  atomic.Int64 // queued jobs
 	mon   monitors
 	start sync.Once
 }
@@ -162,6 +163,7 @@ func NewCranker(cfg CrankerConfig) (*Cranker, error) {
 func (c *Cranker) load() error {
 	err := c.scan([]byte{kJob}, func(k, _ []byte) error {
 		c.seq = max(c.seq, binary.BigEndian.Uint64(k[2:]))
+		c.jobs.Add(1)
 		return nil
 	})
 	if err != nil {
@@ -184,6 +186,7 @@ func (c *Cranker) load() error {
 		c.seq++
 		b.Set(c.jobKey(j.Process, c.seq), v, nil)
 		b.Delete(k, nil)
+		c.jobs.Add(1)
 		return nil
 	})
 	if err != nil {
@@ -260,16 +263,13 @@ func (c *Cranker) Crank(pid, id, pushedFor string) error {
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("messenger: queue crank of %s: %w", id, err)
 	}
+	c.jobs.Add(1)
 	c.signal(laneOf(pid))
 	return nil
 }
 
 // Pending is the number of queued jobs.
-func (c *Cranker) Pending() int {
-	n := 0
-	c.scan([]byte{kJob}, func(_, _ []byte) error { n++; return nil })
-	return n
-}
+func (c *Cranker) Pending() int { return int(c.jobs.Load()) }
 
 // Run cranks queued jobs until ctx is done, one worker per lane, and
 // advances monitored processes. A job that fails is retried with backoff;
@@ -371,6 +371,7 @@ func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
 	b := c.db.NewBatch()
 	b.Delete(key, nil)
 	wake := map[byte]bool{}
+	queued := int64(0)
 	for _, f := range next {
 		done := append([]byte{kDone}, f.message...)
 		if _, closer, err := c.db.Get(done); err == nil {
@@ -382,6 +383,7 @@ func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
 		b.Set(c.jobKey(f.process, c.seq), v, nil)
 		b.Set(done, nil, nil)
 		wake[laneOf(f.process)] = true
+		queued++
 	}
 	if failure != nil {
 		v, _ := json.Marshal(struct {
@@ -398,6 +400,7 @@ func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
 		c.log.Error("crank queue write failed", "err", err)
 		return
 	}
+	c.jobs.Add(queued - 1)
 	if failure != nil {
 		c.dead.Add(1)
 	}
@@ -479,6 +482,9 @@ func (c *Cranker) crank(ctx context.Context, j job) ([]follow, error) {
 		case d.assign != nil:
 			res, err := c.cfg.SU.Assign(ctx, *d.assign)
 			if errors.Is(err, scheduler.ErrDuplicate) {
+				if _, perr := c.cfg.SU.Process(ctx, d.assign.Process); perr != nil {
+					continue // another scheduler's process
+				}
 				// Assigned before a crash: crank the assignment it made.
 				e, ferr := c.cfg.SU.Find(ctx, d.assign.Process, d.assign.Transaction)
 				if ferr != nil {
@@ -490,7 +496,9 @@ func (c *Cranker) crank(ctx context.Context, j job) ([]follow, error) {
 			if err != nil {
 				return nil, c.classify(fmt.Errorf("assign %s to %s: %w", d.assign.Transaction, d.assign.Process, err))
 			}
-			next = append(next, follow{d.assign.Process, res.ID, pushedFor})
+			if res.Entry != nil { // not another scheduler's
+				next = append(next, follow{d.assign.Process, res.ID, pushedFor})
+			}
 		case d.process:
 			if _, err := c.cfg.SU.Schedule(ctx, d.item); err != nil && !errors.Is(err, scheduler.ErrDuplicate) {
 				return nil, c.classify(fmt.Errorf("spawn: %w", err))
@@ -619,12 +627,18 @@ func (c *Cranker) sign(msg string, plan []delivery) error {
 	return batch.Commit(pebble.Sync)
 }
 
-// push schedules a message on its target's SU. It reports false for a
-// target that is not a process (a wallet): the message is stored then, as
-// the reference MU uploads it, and not cranked.
+// push schedules a message on its target's SU. It reports whether the
+// message is to be cranked here: not for a target that is not a process
+// (a wallet: the message is stored then, as the reference MU uploads it),
+// nor for a process of another scheduler (see Router).
 func (c *Cranker) push(ctx context.Context, item *arweave.DataItem) (bool, error) {
-	_, err := c.cfg.SU.Schedule(ctx, item)
+	res, err := c.cfg.SU.Schedule(ctx, item)
 	switch {
+	case err == nil:
+		return res.Entry != nil, nil
+	case errors.Is(err, scheduler.ErrDuplicate):
+		_, err := c.cfg.SU.Process(ctx, item.TargetID())
+		return err == nil, nil
 	case errors.Is(err, scheduler.ErrUnknownProcess):
 		if c.cfg.Store == nil {
 			c.log.Info("dropping a message to a target that is not a process", "target", item.TargetID())
@@ -634,10 +648,9 @@ func (c *Cranker) push(ctx context.Context, item *arweave.DataItem) (bool, error
 			return false, fmt.Errorf("store message to %s: %w", item.TargetID(), err)
 		}
 		return false, nil
-	case err != nil && !errors.Is(err, scheduler.ErrDuplicate):
+	default:
 		return false, c.classify(fmt.Errorf("push to %s: %w", item.TargetID(), err))
 	}
-	return true, nil
 }
 
 // classify marks errors no retry can fix.

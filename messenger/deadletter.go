@@ -75,6 +75,7 @@ func (c *Cranker) Replay(seq uint64) error {
 		return fmt.Errorf("messenger: replay %d: %w", seq, err)
 	}
 	c.dead.Add(-1)
+	c.jobs.Add(1)
 	c.signal(laneOf(d.Process))
 	return nil
 }

@@ -23,7 +23,7 @@ import (
 )
 
 // Scheduler is what the MU needs of an SU: the node's own, through Go calls
-// (the items it hands over are verified already).
+// (the items it hands over are verified already), or a Router to every SU.
 type Scheduler interface {
 	Schedule(ctx context.Context, item *arweave.DataItem) (*scheduler.Scheduled, error)
 	Assign(ctx context.Context, a scheduler.AssignRequest) (*scheduler.Scheduled, error)
@@ -101,7 +101,7 @@ func (u *Unit) Send(ctx context.Context, item *arweave.DataItem) (*scheduler.Sch
 	if err != nil {
 		return nil, err
 	}
-	if typ == "Message" && u.cfg.Cranker != nil {
+	if typ == "Message" && u.cfg.Cranker != nil && res.Entry != nil { // not another scheduler's
 		if err := u.cfg.Cranker.Crank(item.TargetID(), item.ID(), ""); err != nil {
 			return nil, err
 		}
@@ -148,7 +148,7 @@ func (u *Unit) post(w http.ResponseWriter, r *http.Request) {
 			a.Exclude = strings.Split(x, ",")
 		}
 		res, err := u.cfg.Scheduler.Assign(r.Context(), a)
-		if err == nil && u.cfg.Cranker != nil {
+		if err == nil && u.cfg.Cranker != nil && res.Entry != nil {
 			err = u.cfg.Cranker.Crank(pid, res.ID, "")
 		}
 		if err != nil {

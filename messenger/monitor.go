@@ -269,6 +269,7 @@ func (c *Cranker) queueTicks(key []byte, pid string, rec monitorRecord, page []r
 		return err // unmonitored, or moved by another advance: skip this page
 	}
 	b := c.db.NewBatch()
+	queued := int64(0)
 	for _, r := range page {
 		if !hasOutbox(r.Result) {
 			continue
@@ -281,6 +282,7 @@ func (c *Cranker) queueTicks(key []byte, pid string, rec monitorRecord, page []r
 		}
 		v, _ := json.Marshal(j)
 		b.Set(c.jobKey(pid, c.seq), v, nil)
+		queued++
 	}
 	last := page[len(page)-1].Key
 	rec.Cursor = &last
@@ -289,6 +291,7 @@ func (c *Cranker) queueTicks(key []byte, pid string, rec monitorRecord, page []r
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("queue cron outboxes of %s: %w", pid, err)
 	}
+	c.jobs.Add(queued)
 	c.signal(laneOf(pid))
 	return nil
 }

@@ -62,6 +62,17 @@ func (f *suFixture) waitEntries(pid string, n int) {
 	}
 }
 
+// waitIdle waits until c's queue is empty.
+func waitIdle(t *testing.T, c *Cranker) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); c.Pending() != 0; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d jobs still queued", c.Pending())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // Check 8 of protocol.md 9: outbox messages without an Anchor, or with a
 // tag value that is not a string, are not pushed, and the rest of the
 // batch is.
@@ -81,6 +92,7 @@ func TestCheck8SkipsBadOutboxMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.waitEntries(q, 1)
+	waitIdle(t, c)
 	m := f.entries(q)[0].Message
 	if string(m.Data) != "good" || m.Tags.Value("Action") != "Good" {
 		t.Fatalf("pushed %q %v", m.Data, m.Tags)
@@ -270,6 +282,7 @@ func TestMonitorDeliversTicks(t *testing.T) {
 	}
 	c, stop = f.runCranker(cu, 0)
 	f.waitEntries(q, 2+2*cronPage)
+	waitIdle(t, c)
 	var datas []string
 	for _, e := range f.entries(q) {
 		if e.Message.Tags.Value("Pushed-For") != "" || e.Message.Tags.Value("From-Process") != p {
