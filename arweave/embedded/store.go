@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/pebbleslog"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
 	"github.com/cockroachdb/pebble/vfs"
@@ -119,7 +120,6 @@ func Open(cfg Config) (*Store, error) {
 		// NB: pinned rather than FormatNewest, so that upgrading pebble never
 		// silently ratchets the on-disk format. Move it only forward.
 		FormatMajorVersion: pebble.FormatPrePebblev1MarkedCompacted,
-		Logger:             pebbleLogger{logger},
 		FS:                 cfg.testing.fs,
 		Cache:              pebble.NewCache(cfg.CacheSize),
 		// Larger than pebble's 4 MiB default: fewer, larger flushes under a
@@ -133,10 +133,7 @@ func Open(cfg Config) (*Store, error) {
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	listener := pebble.MakeLoggingEventListener(pebbleLogger{logger})
-	listener.BackgroundError = func(err error) { logger.Error("pebble background error", "err", err) }
-	listener.DiskSlow = func(info pebble.DiskSlowInfo) { logger.Warn("slow disk", "info", info.String()) }
-	opts.EventListener = &listener
+	pebbleslog.Options(opts, logger, "embedded")
 
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
@@ -296,21 +293,4 @@ func has(r pebble.Reader, key []byte) (bool, error) {
 		return false, err
 	}
 	return true, closer.Close()
-}
-
-// pebbleLogger adapts a slog.Logger to pebble's Logger.
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any) {
-	if p.l.Enabled(context.Background(), slog.LevelDebug) {
-		p.l.Debug(fmt.Sprintf(format, args...), "source", "pebble")
-	}
-}
-
-// Fatalf is called by pebble on an unrecoverable internal error; pebble
-// expects it not to return.
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	p.l.Error(msg, "source", "pebble")
-	panic(fmt.Errorf("embedded: pebble fatal error: %s", msg))
 }

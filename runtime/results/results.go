@@ -10,6 +10,7 @@ import (
 	"math"
 	"sync/atomic"
 
+	"github.com/aogo-dev/aogo/internal/pebbleslog"
 	"github.com/aogo-dev/aogo/runtime/results/internal/resultpb"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
@@ -120,12 +121,9 @@ func Open(cfg Config) (*Store, error) {
 	opts := &pebble.Options{
 		// Pinned so that a pebble upgrade never ratchets the disk format.
 		FormatMajorVersion: pebble.FormatPrePebblev1MarkedCompacted,
-		Logger:             pebbleLogger{logger},
 		FS:                 cfg.fs,
 	}
-	listener := pebble.MakeLoggingEventListener(pebbleLogger{logger})
-	listener.BackgroundError = func(err error) { logger.Error("pebble background error", "err", err) }
-	opts.EventListener = &listener
+	pebbleslog.Options(opts, logger, "results")
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("results: open %s: %w", cfg.Dir, err)
@@ -142,14 +140,6 @@ func (s *Store) Close() error {
 		return fmt.Errorf("results: close: %w", err)
 	}
 	return nil
-}
-
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any)  { p.l.Debug(fmt.Sprintf(format, args...)) }
-func (p pebbleLogger) Errorf(format string, args ...any) { p.l.Error(fmt.Sprintf(format, args...)) }
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Errorf("results: pebble: "+format, args...))
 }
 
 // Table prefixes.

@@ -25,6 +25,7 @@ import (
 	"sync/atomic"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/pebbleslog"
 	"github.com/aogo-dev/aogo/scheduler"
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
@@ -81,7 +82,6 @@ func Open(cfg Config) (*Log, error) {
 	opts := &pebble.Options{
 		// Pinned so that a pebble upgrade never ratchets the disk format.
 		FormatMajorVersion: pebble.FormatPrePebblev1MarkedCompacted,
-		Logger:             pebbleLogger{logger},
 		FS:                 cfg.fs,
 		MemTableSize:       32 << 20,
 	}
@@ -91,9 +91,7 @@ func Open(cfg Config) (*Log, error) {
 	for i := range opts.Levels {
 		opts.Levels[i].FilterPolicy = bloom.FilterPolicy(10)
 	}
-	listener := pebble.MakeLoggingEventListener(pebbleLogger{logger})
-	listener.BackgroundError = func(err error) { logger.Error("pebble background error", "err", err) }
-	opts.EventListener = &listener
+	pebbleslog.Options(opts, logger, "pebblelog")
 	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("pebblelog: open %s: %w", cfg.Dir, err)
@@ -116,6 +114,11 @@ func (l *Log) Close() error {
 	}
 	return nil
 }
+
+// DiskUsage is the number of bytes the log's database uses on disk (live
+// and obsolete files, WAL included), from pebble's metrics: no scan. It
+// must not be called after Close.
+func (l *Log) DiskUsage() uint64 { return l.db.Metrics().DiskSpaceUsage() }
 
 // Table prefixes.
 const (
@@ -199,16 +202,6 @@ func (l *Log) markDurable(seq uint64) {
 			return
 		}
 	}
-}
-
-type pebbleLogger struct{ l *slog.Logger }
-
-func (p pebbleLogger) Infof(format string, args ...any) { p.l.Debug(fmt.Sprintf(format, args...)) }
-func (p pebbleLogger) Errorf(format string, args ...any) {
-	p.l.Error(fmt.Sprintf(format, args...))
-}
-func (p pebbleLogger) Fatalf(format string, args ...any) {
-	panic(fmt.Sprintf("pebblelog: pebble: "+format, args...))
 }
 
 func marshal(m proto.Message) []byte {
