@@ -5,22 +5,34 @@ DATA_DIR ?= .aogo
 LISTEN   ?= 127.0.0.1:4400
 FUZZTIME ?= 30s
 
-.PHONY: all build run test test-go lint bench fuzz proto clean
+.PHONY: all build builtin-modules run test test-go lint bench fuzz proto clean
 
 all: build
 
-build:
+build: builtin-modules
 	$(GO) build -o $(BIN) ./cmd/aogo
 
-# The main job: a node (gateway, SU, CU) on embedded defaults and a demo process.
+# The built-in modules a node publishes on start (internal/builtin embeds
+# every .wasm of $(BUILTIN_DIR)): built from source when it changes, not
+# committed. A plain `go build` without them gives a node with none.
+BUILTIN_DIR := internal/builtin/modules
+BUILTIN_SRC := $(shell find examples/counter vm/guest -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod
+builtin-modules: $(BUILTIN_DIR)/counter.wasm
+
+$(BUILTIN_DIR)/counter.wasm: $(BUILTIN_SRC)
+	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o $@ ./examples/counter
+
+# The main job: a node (gateway, SU, CU, MU) on embedded defaults and a short
+# demo story with its built-in counter module (scripts/run-demo.sh).
 run: build
 	./scripts/run-demo.sh $(BIN) $(DATA_DIR) $(LISTEN)
 
-# Everything CI runs: tools and npm peers installed first, then vet, format
-# and every Go test (interop with arbundles, arlocal integration included).
-test: js-deps test-modules lint test-go
+# Everything CI runs: tools, npm peers and modules built first, then vet,
+# format and every Go test (interop with arbundles, arlocal integration
+# included; the node's tests need the built-in modules).
+test: js-deps test-modules builtin-modules lint test-go
 
-test-go:
+test-go: builtin-modules
 	$(GO) test -count=1 ./...
 
 lint:
@@ -31,7 +43,7 @@ lint:
 # Benchmarks whose numbers go to docs/benchmarks.md: codec figures per core
 # (-cpu 1), store figures on the whole machine. Each has a baseline in the run
 # (the vm's is @permaweb/ao-loader 0.0.49 on the same modules).
-bench: js-deps test-modules
+bench: js-deps test-modules builtin-modules
 	$(GO) test -run '^$$' -bench . -benchtime 2s -cpu 1 ./arweave/
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./arweave/embedded/
 	$(GO) test -run '^$$' -bench '^Benchmark(Handle|LoadCached|Instantiate|Snapshot|Restore|SHA256Baseline)$$' -benchtime 2s ./vm/
@@ -45,6 +57,7 @@ bench: js-deps test-modules
 	$(GO) test -run '^$$' -bench '^BenchmarkReactivate$$' -benchtime 30x ./runtime/cu/
 	$(GO) test -run '^$$' -bench '^BenchmarkDryRun$$' -benchtime 100x ./runtime/cu/
 	$(GO) test -run '^TestCURestart$$' -count 1 -v ./runtime/cu/
+	$(GO) test -run '^$$' -bench '^Benchmark(AOConnectRoundTrip|RoundTripGoClient)$$' -benchtime 300x ./runtime/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
@@ -71,6 +84,7 @@ proto:
 
 clean:
 	rm -rf bin
+	rm -f $(BUILTIN_DIR)/*.wasm
 
 include test/js/js.mk
 include vm/testdata/modules.mk

@@ -1,9 +1,10 @@
 // Package client is the Go counterpart of aoconnect: it publishes modules,
-// spawns processes, sends messages and reads results from an aogo node (or
-// any AO units), signing with the caller's wallet.
+// spawns processes, sends messages, assigns transactions, monitors crons and
+// reads results from an aogo node (or any AO units), signing with the
+// caller's wallet.
 //
-// A Client learns the units' URLs from a node's GET /node; New with the
-// node's root URL is all it needs.
+// A Client learns the units' URLs, and the node's built-in modules, from a
+// node's GET /node; New with the node's root URL is all it needs.
 package client
 
 import (
@@ -13,8 +14,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -32,11 +35,14 @@ type Units struct {
 
 // Client talks to AO units. It is safe for concurrent use.
 type Client struct {
-	units  Units
-	signer arweave.Signer
-	http   *http.Client
-	anchor atomic.Uint64
-	start  uint64
+	units Units
+	// builtins are the node's built-in modules, name -> id (GET /node's
+	// "modules"); nil for a client made by NewWithUnits.
+	builtins map[string]string
+	signer   arweave.Signer
+	http     *http.Client
+	anchor   atomic.Uint64
+	start    uint64
 }
 
 // New discovers the units of the node at nodeURL (GET /node) and returns a
@@ -48,12 +54,14 @@ func New(ctx context.Context, nodeURL string, signer arweave.Signer) (*Client, e
 			URL     string `json:"url"`
 			Address string `json:"address"`
 		} `json:"units"`
+		Modules map[string]string `json:"modules"`
 	}
 	if err := c.do(ctx, http.MethodGet, strings.TrimRight(nodeURL, "/")+"/node", "", nil, &info); err != nil {
 		return nil, fmt.Errorf("client: node %s: %w", nodeURL, err)
 	}
 	u := info.Units
 	c.units = Units{Gateway: u["gateway"].URL, SU: u["su"].URL, CU: u["cu"].URL, MU: u["mu"].URL, Scheduler: u["su"].Address}
+	c.builtins = info.Modules
 	return c.init(), nil
 }
 
@@ -73,6 +81,22 @@ func (c *Client) init() *Client {
 
 // Units returns the units the client talks to.
 func (c *Client) Units() Units { return c.units }
+
+// BuiltinModules returns the node's built-in modules (name -> module id),
+// as its GET /node listed them when New discovered it.
+func (c *Client) BuiltinModules() map[string]string { return maps.Clone(c.builtins) }
+
+// BuiltinModule returns the id of the node's built-in module name (e.g.
+// "counter"), or an error naming the built-ins there are.
+func (c *Client) BuiltinModule(name string) (string, error) {
+	if id, ok := c.builtins[name]; ok {
+		return id, nil
+	}
+	if len(c.builtins) == 0 {
+		return "", fmt.Errorf("client: no built-in module %q: the node has none (a node built with `make build` publishes them)", name)
+	}
+	return "", fmt.Errorf("client: no built-in module %q: the node has %s", name, strings.Join(slices.Sorted(maps.Keys(c.builtins)), ", "))
+}
 
 // Address is the client's wallet address.
 func (c *Client) Address() string { return arweave.SignerAddress(c.signer) }

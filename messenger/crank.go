@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/pebbleslog"
 	"github.com/aogo-dev/aogo/runtime/results"
 	"github.com/aogo-dev/aogo/scheduler"
 	"github.com/cockroachdb/pebble"
@@ -85,10 +86,10 @@ type Cranker struct {
 	db    *pebble.DB
 	log   *slog.Logger
 	wake  [lanes]chan struct{}
-	mu    sync.Mutex // seq, and read-modify-writes of the queue
-	seq   uint64
-	dead  atomic.Int64 // dead letters
-	jobs  atomic.Int64 // queued jobs
+	mu    sync.Mutex    // read-modify-writes of monitors and dead letters
+	seq   atomic.Uint64 // the newest job's (or dead letter's) number
+	dead  atomic.Int64  // dead letters
+	jobs  atomic.Int64  // queued jobs
 	mon   monitors
 	start sync.Once
 }
@@ -143,7 +144,12 @@ func NewCranker(cfg CrankerConfig) (*Cranker, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 12
 	}
-	db, err := pebble.Open(cfg.Dir, &pebble.Options{})
+	opts := &pebble.Options{
+		// Pinned so that a pebble upgrade never ratchets the disk format.
+		FormatMajorVersion: pebble.FormatPrePebblev1MarkedCompacted,
+	}
+	pebbleslog.Options(opts, cfg.Logger.With("component", "messenger/crank"), "messenger")
+	db, err := pebble.Open(cfg.Dir, opts)
 	if err != nil {
 		return nil, fmt.Errorf("messenger: crank queue: %w", err)
 	}
@@ -162,7 +168,7 @@ func NewCranker(cfg CrankerConfig) (*Cranker, error) {
 // jobs of the old layout into lanes and reads the monitors.
 func (c *Cranker) load() error {
 	err := c.scan([]byte{kJob}, func(k, _ []byte) error {
-		c.seq = max(c.seq, binary.BigEndian.Uint64(k[2:]))
+		c.seq.Store(max(c.seq.Load(), binary.BigEndian.Uint64(k[2:])))
 		c.jobs.Add(1)
 		return nil
 	})
@@ -170,7 +176,7 @@ func (c *Cranker) load() error {
 		return err
 	}
 	err = c.scan([]byte{kFailed}, func(k, _ []byte) error {
-		c.seq = max(c.seq, binary.BigEndian.Uint64(k[1:]))
+		c.seq.Store(max(c.seq.Load(), binary.BigEndian.Uint64(k[1:])))
 		c.dead.Add(1)
 		return nil
 	})
@@ -183,8 +189,7 @@ func (c *Cranker) load() error {
 		if err := json.Unmarshal(v, &j); err != nil {
 			return err
 		}
-		c.seq++
-		b.Set(c.jobKey(j.Process, c.seq), v, nil)
+		b.Set(c.jobKey(j.Process, c.seq.Add(1)), v, nil)
 		b.Delete(k, nil)
 		c.jobs.Add(1)
 		return nil
@@ -247,18 +252,20 @@ func (c *Cranker) signal(lane byte) {
 
 // Crank queues message id of process pid for cranking (durably), unless it
 // was queued before.
+//
+// It takes no lock: concurrent calls share pebble's group commit. (Two
+// calls for one id could both queue it; the SU takes a message once, so
+// that cannot happen from the MU's POST, and a second job would only push
+// duplicates the SU refuses.)
 func (c *Cranker) Crank(pid, id, pushedFor string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	done := append([]byte{kDone}, id...)
 	if _, closer, err := c.db.Get(done); err == nil {
 		closer.Close()
 		return nil
 	}
 	b, _ := json.Marshal(job{Process: pid, Message: id, PushedFor: pushedFor})
-	c.seq++
 	batch := c.db.NewBatch()
-	batch.Set(c.jobKey(pid, c.seq), b, nil)
+	batch.Set(c.jobKey(pid, c.seq.Add(1)), b, nil)
 	batch.Set(done, nil, nil)
 	if err := batch.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("messenger: queue crank of %s: %w", id, err)
@@ -366,8 +373,6 @@ func (c *Cranker) next(lane byte) ([]byte, job, bool) {
 // runs the job again: its pushes are recognised as duplicates and the
 // follow-up jobs are found again.)
 func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	b := c.db.NewBatch()
 	b.Delete(key, nil)
 	wake := map[byte]bool{}
@@ -379,8 +384,7 @@ func (c *Cranker) finish(key []byte, j job, next []follow, failure error) {
 			continue
 		}
 		v, _ := json.Marshal(job{Process: f.process, Message: f.message, PushedFor: f.pushedFor})
-		c.seq++
-		b.Set(c.jobKey(f.process, c.seq), v, nil)
+		b.Set(c.jobKey(f.process, c.seq.Add(1)), v, nil)
 		b.Set(done, nil, nil)
 		wake[laneOf(f.process)] = true
 		queued++

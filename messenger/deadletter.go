@@ -67,10 +67,9 @@ func (c *Cranker) Replay(seq uint64) error {
 		return fmt.Errorf("messenger: replay %d: %w", seq, err)
 	}
 	jv, _ := json.Marshal(d.job)
-	c.seq++
 	b := c.db.NewBatch()
 	b.Delete(key, nil)
-	b.Set(c.jobKey(d.Process, c.seq), jv, nil)
+	b.Set(c.jobKey(d.Process, c.seq.Add(1)), jv, nil)
 	if err := b.Commit(pebble.Sync); err != nil {
 		return fmt.Errorf("messenger: replay %d: %w", seq, err)
 	}

@@ -274,14 +274,13 @@ func (c *Cranker) queueTicks(key []byte, pid string, rec monitorRecord, page []r
 		if !hasOutbox(r.Result) {
 			continue
 		}
-		c.seq++
 		j := job{
 			Process: pid,
 			Message: fmt.Sprintf("cron:%s:%d:%d:%d", pid, r.Key.Timestamp, r.Key.Ordinate, r.Key.Cron),
 			Result:  r.Result,
 		}
 		v, _ := json.Marshal(j)
-		b.Set(c.jobKey(pid, c.seq), v, nil)
+		b.Set(c.jobKey(pid, c.seq.Add(1)), v, nil)
 		queued++
 	}
 	last := page[len(page)-1].Key

@@ -2,9 +2,6 @@ package runtime_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,16 +19,7 @@ func TestCrank(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a Go module")
 	}
-	out := filepath.Join(t.TempDir(), "counter.wasm")
-	build := exec.Command("go", "build", "-buildmode=c-shared", "-trimpath", "-o", out, "../examples/counter")
-	build.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building the example: %v\n%s", err, b)
-	}
-	wasm, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	wasm := counterModule(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	n := startNode(t, runtime.Config{DataDir: dir})

@@ -64,6 +64,7 @@ func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) er
 	if err != nil {
 		return fmt.Errorf("runtime: cu: %w", err)
 	}
+	n.warmBuiltins()
 	api := n.cu.unit.Handler(cu.HandlerConfig{})
 	mux.Handle(cuPathPrefix+"/", http.StripPrefix(cuPathPrefix, api))
 	mux.Handle(cuPathPrefix, rootOf(api))

@@ -21,14 +21,22 @@
 //
 // # Layout of one listen address
 //
-//	/          the gateway (arweave/gateway over the node's store)
-//	/su/...    the scheduler unit (scheduler.Handler)
-//	/node      GET: NodeInfo, the units and their URLs
+//	/             the gateway (arweave/gateway over the node's store)
+//	/su/...       the scheduler unit (scheduler.Handler)
+//	/cu/...       the compute unit (cu.Unit.Handler)
+//	/mu/...       the messenger unit (messenger.Unit.Handler)
+//	/mu/admin/... its crank queue's admin view: loopback or Config.AdminToken only
+//	/node         GET: NodeInfo, the units and their URLs, the built-in modules
+//	/metrics      GET: Prometheus metrics, from a registry of the node's own
+//
+// Every answer carries the CORS headers of Config.CORSOrigins.
 //
 // # Data directory
 //
 //	store/      the embedded Arweave store (pebble)
 //	su-log/     the scheduler's log (pebble): the order of every message
-//	wallets/    su.json, the node's wallet (default Config.WalletPath)
-//	urls.json   {"<unit>": "<base URL>", ...}, written when the node is ready
+//	wallets/    su.json, the node's wallet (default Config.WalletPath);
+//	            cu.json, mu.json, modules.json (signs the built-in modules)
+//	urls.json   {"<unit>": "<base URL>", ..., "modules": {"<name>": "<id>"}},
+//	            written when the node is ready
 package runtime

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"github.com/aogo-dev/aogo/arweave"
 	"github.com/aogo-dev/aogo/arweave/embedded"
 	"github.com/aogo-dev/aogo/arweave/gateway"
+	"github.com/aogo-dev/aogo/internal/cors"
 	"github.com/aogo-dev/aogo/internal/httpjson"
 	"github.com/aogo-dev/aogo/messenger"
 	"github.com/aogo-dev/aogo/runtime/cu"
@@ -111,6 +113,11 @@ type Config struct {
 	// process's newest results it keeps (0: all). See cu.Config.
 	KeepResults int
 
+	// WarmBuiltins compiles the built-in modules in the background at
+	// start, so the first process of one answers at once (aogo node sets
+	// it; tests that start many nodes leave it off to save the CPU).
+	WarmBuiltins bool
+
 	// SUURL is the SU a CU reads schedules from when the node does not run
 	// its own SU unit (e.g. http://su.example/su); with the su unit the CU
 	// reads the node's SU through Go calls and SUURL must be empty.
@@ -133,6 +140,21 @@ type Config struct {
 	// Logger receives the node's and its units' records. Default nil:
 	// discard.
 	Logger *slog.Logger
+
+	// CORSOrigins are the origins browsers may call the node from (every
+	// unit, GET /node and /metrics): "*" (any origin, the default when
+	// empty) or a list of scheme://host[:port]; an allowed Origin is
+	// echoed with Vary: Origin, another one gets no CORS headers.
+	CORSOrigins []string
+
+	// AdminToken lets admin endpoints (/mu/admin/) answer requests from
+	// other machines that carry "Authorization: Bearer <AdminToken>".
+	// Default "": they answer only requests from a loopback address
+	// that no reverse proxy forwarded. Recommended: 32 random bytes in
+	// hex, given through the AOGO_ADMIN_TOKEN environment variable.
+	AdminToken string
+
+	cors cors.Policy // from CORSOrigins, by withDefaults
 }
 
 // withDefaults checks c and fills in its defaults.
@@ -187,17 +209,28 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	p, err := cors.New(c.CORSOrigins)
+	if err != nil {
+		return c, fmt.Errorf("runtime: Config.CORSOrigins: %w", err)
+	}
+	c.CORSOrigins, c.cors = p.Origins(), p
 	return c, nil
 }
 
 func (c Config) runs(unit string) bool { return slices.Contains(c.Units, unit) }
 
-// NodeInfo is the answer of GET /node: the units the node runs, by name.
+// NodeInfo is the answer of GET /node: the units the node runs, by name,
+// and the built-in modules it published.
 //
 //	{"units": {"gateway": {"url": "http://127.0.0.1:4400"},
-//	           "su": {"url": "http://127.0.0.1:4400/su", "address": "<SU wallet address>"}}}
+//	           "su": {"url": "http://127.0.0.1:4400/su", "address": "<SU wallet address>"}},
+//	 "modules": {"counter": "<module id>"}}
 type NodeInfo struct {
 	Units map[string]UnitInfo `json:"units"`
+	// Modules are the built-in modules (internal/builtin) the node
+	// published to its store on start, name -> module id; absent when the
+	// binary has none or the node runs neither the gateway nor the CU.
+	Modules map[string]string `json:"modules,omitempty"`
 }
 
 // UnitInfo describes one unit of a node.
@@ -220,6 +253,8 @@ type Node struct {
 	log  *slog.Logger
 	info NodeInfo
 	urls map[string]string
+	// modules are the built-in modules published on start (name -> id).
+	modules map[string]string
 
 	wallet arweave.Signer
 	store  *embedded.Store
@@ -232,6 +267,7 @@ type Node struct {
 	uploader *scheduler.Uploader
 	cu       cuParts
 	cranker  *messenger.Cranker
+	metrics  *metrics
 
 	ln        net.Listener
 	srv       *http.Server // set once serving has started
@@ -294,6 +330,13 @@ func (n *Node) start(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("runtime: store: %w", err)
 	}
+	// The built-in modules go to the store only when a unit can use them
+	// there: the gateway serves them, the CU runs them.
+	if cfg.runs(UnitGateway) || cfg.runs(UnitCU) {
+		if err := n.publishBuiltins(ctx); err != nil {
+			return err
+		}
+	}
 	if n.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		return fmt.Errorf("runtime: listen: %w", err)
 	}
@@ -304,10 +347,11 @@ func (n *Node) start(ctx context.Context) error {
 
 	n.info = NodeInfo{Units: map[string]UnitInfo{}}
 	n.urls = map[string]string{}
+	n.metrics = newMetrics()
 	mux := http.NewServeMux()
 	if cfg.runs(UnitGateway) {
 		n.info.Units[UnitGateway] = UnitInfo{URL: base}
-		mux.Handle("/", gateway.New(n.store, gateway.Config{Logger: n.log}))
+		mux.Handle("/", gateway.New(n.store, gateway.Config{Logger: n.log, NoCORS: true}))
 	} else {
 		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 			httpjson.Error(w, http.StatusNotFound, "no route for "+r.Method+" "+r.URL.Path+" (the gateway unit is not running)")
@@ -338,6 +382,8 @@ func (n *Node) start(ctx context.Context) error {
 		w.Header().Set("Allow", "GET, HEAD")
 		httpjson.Error(w, http.StatusMethodNotAllowed, r.Method+" "+nodeInfoRoute+": only GET")
 	})
+	n.registerUnits()
+	mux.Handle("GET "+metricsRoute, n.metrics.handler())
 
 	if cfg.BlockInterval > 0 {
 		n.wg.Add(1)
@@ -348,13 +394,13 @@ func (n *Node) start(ctx context.Context) error {
 	}
 
 	n.srv = &http.Server{
-		Handler:           n.handler(mux),
+		Handler:           n.metrics.instrument(n.unitOf, n.handler(mux)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(n.log.Handler(), slog.LevelWarn),
 	}
 	go n.serve()
 
-	if err := writeURLs(filepath.Join(cfg.DataDir, URLsFile), n.urls); err != nil {
+	if err := writeURLs(filepath.Join(cfg.DataDir, URLsFile), n.urls, n.modules); err != nil {
 		return err
 	}
 	n.log.Info("node listening", "addr", n.ln.Addr().String(), "data_dir", cfg.DataDir)
@@ -434,7 +480,7 @@ func (n *Node) defaultAdvertiseURL() string {
 
 // handler wraps the routes: it counts requests in flight (Close waits for
 // them), refuses requests once Close has begun, and answers CORS for every
-// route, as the reference units do.
+// route (Config.CORSOrigins; the reference units allow any origin).
 func (n *Node) handler(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !n.requests.TryRLock() {
@@ -442,18 +488,8 @@ func (n *Node) handler(mux http.Handler) http.Handler {
 			return
 		}
 		defer n.requests.RUnlock()
-		h := w.Header()
-		h.Set("Access-Control-Allow-Origin", "*")
-		if r.Method == http.MethodOptions {
-			h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
-			if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-				h.Set("Access-Control-Allow-Headers", req)
-			} else {
-				h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
-			}
-			h.Set("Access-Control-Max-Age", "86400")
-			w.WriteHeader(http.StatusNoContent)
-			return
+		if n.cfg.cors.Handle(w, r) {
+			return // a preflight
 		}
 		mux.ServeHTTP(w, r)
 	})
@@ -485,7 +521,7 @@ func (n *Node) URLs() map[string]string {
 
 // Info returns what GET /node answers.
 func (n *Node) Info() NodeInfo {
-	out := NodeInfo{Units: make(map[string]UnitInfo, len(n.info.Units))}
+	out := NodeInfo{Units: make(map[string]UnitInfo, len(n.info.Units)), Modules: maps.Clone(n.modules)}
 	for k, v := range n.info.Units {
 		if k == UnitSU && n.uploader != nil {
 			st := n.uploader.Status()
@@ -576,9 +612,18 @@ func (n *Node) stop(ctx context.Context) error {
 
 // writeURLs writes urls.json atomically: a temporary file in the same
 // directory, synced, renamed over the old one, and the directory synced,
-// so that a reader sees the old file or the new one, never a part.
-func writeURLs(path string, urls map[string]string) error {
-	b, err := json.MarshalIndent(urls, "", "  ")
+// so that a reader sees the old file or the new one, never a part. It
+// holds each unit's URL by name and, under "modules", the built-in
+// modules' ids by name (when there are any).
+func writeURLs(path string, urls, modules map[string]string) error {
+	out := make(map[string]any, len(urls)+1)
+	for k, v := range urls {
+		out[k] = v
+	}
+	if len(modules) > 0 {
+		out["modules"] = modules
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return fmt.Errorf("runtime: %s: %w", URLsFile, err)
 	}

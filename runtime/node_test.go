@@ -203,15 +203,26 @@ func nonceOf(t *testing.T, suURL, pid, mid string) string {
 	return arweave.Tags(entry.Assignment.Tags).Value("Nonce")
 }
 
+// readURLs returns the units' URLs of urls.json (its "modules" left out:
+// see readModules).
 func readURLs(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, "urls.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var urls map[string]string
-	if err := json.Unmarshal(b, &urls); err != nil {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
 		t.Fatalf("urls.json: %v: %s", err, b)
+	}
+	delete(all, "modules")
+	urls := map[string]string{}
+	for k, v := range all {
+		var u string
+		if err := json.Unmarshal(v, &u); err != nil {
+			t.Fatalf("urls.json: %s: %v: %s", k, err, b)
+		}
+		urls[k] = u
 	}
 	return urls
 }

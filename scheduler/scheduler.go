@@ -65,6 +65,39 @@ type Scheduler struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	closeOne sync.Once
+	stats    stats
+}
+
+// stats are the counters behind Stats, updated off the hot path's locks.
+type stats struct {
+	processes, messages, assignments, failures atomic.Uint64
+	sequencers                                 atomic.Int64
+}
+
+// Stats are a scheduler's counters since New (for metrics).
+type Stats struct {
+	// Processes, Messages and Assignments count the durable appends of
+	// Process items, Message items and assignments of existing
+	// transactions.
+	Processes, Messages, Assignments uint64
+	// Failures counts appends the log failed (write or fsync errors);
+	// refusals (duplicates, invalid items) are not failures.
+	Failures uint64
+	// Sequencers is the number of sequencer actors active now (one per
+	// process with recent traffic; idle ones are passivated).
+	Sequencers int64
+}
+
+// Stats returns the scheduler's counters. It is cheap (atomic loads) and
+// safe for concurrent use.
+func (s *Scheduler) Stats() Stats {
+	return Stats{
+		Processes:   s.stats.processes.Load(),
+		Messages:    s.stats.messages.Load(),
+		Assignments: s.stats.assignments.Load(),
+		Failures:    s.stats.failures.Load(),
+		Sequencers:  s.stats.sequencers.Load(),
+	}
 }
 
 // New starts a scheduler over cfg.Log. It reads the clock ceiling and the

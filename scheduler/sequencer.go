@@ -59,6 +59,11 @@ func (q *sequencer) Receive(ctx actor.Context) {
 		q.serve(ctx, msg)
 	case committed:
 		delete(q.inFlight, msg.id)
+	case *actor.Started:
+		q.s.stats.sequencers.Add(1)
+	case *actor.Stopped, *actor.Restarting:
+		// NB: a restarted sequencer is a new actor, which gets Started.
+		q.s.stats.sequencers.Add(-1)
 	}
 }
 
@@ -141,6 +146,7 @@ func (q *sequencer) scheduleProcess(actx actor.Context, req *request) {
 			q.answerDuplicate(req, fmt.Errorf("Process already exists: %s: %w", q.pid, ErrDuplicate))
 			return
 		}
+		s.stats.failures.Add(1)
 		req.answer(nil, err)
 		return
 	}
@@ -211,6 +217,7 @@ func (q *sequencer) appendEntry(actx actor.Context, req *request) {
 			q.answerDuplicate(req, dup)
 			return
 		}
+		s.stats.failures.Add(1)
 		req.answer(nil, err)
 		return
 	}
@@ -260,8 +267,17 @@ func (q *sequencer) await(actx actor.Context, req *request, id string, ts int64,
 		s.clock.done(ts)
 		root.Send(self, committed{id})
 		if err != nil {
+			s.stats.failures.Add(1)
 			req.answer(nil, err)
 			return
+		}
+		switch {
+		case ok.Process != nil:
+			s.stats.processes.Add(1)
+		case req.assign != nil:
+			s.stats.assignments.Add(1)
+		default:
+			s.stats.messages.Add(1)
 		}
 		if ok.Process != nil {
 			s.indexProcess(req.ctx, ok.Process)

@@ -1,84 +1,100 @@
 #!/usr/bin/env bash
-# make run: start a node (embedded gateway, SU and CU), publish the example
-# process module, spawn it with a cron, message it, show its results and its
-# ticks, verify its log from the gateway alone, then keep the node running
-# until Ctrl-C.
+# make run: start a node (gateway, SU, CU, MU) on embedded defaults and tell
+# a short story with the built-in counter module (examples/counter, which
+# the node published on start): two processes talk, one spawns a child, one
+# ticks on a cron while the MU monitors it; then verify a log from the
+# gateway alone and keep the node running until Ctrl-C.
 set -euo pipefail
 bin=${1:-bin/aogo}; data=${2:-.aogo}; listen=${3:-127.0.0.1:4400}
 url="http://$listen"
 mkdir -p "$data"
 
-"$bin" node --listen "$listen" --data-dir "$data/node" &
-pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT INT TERM
+"$bin" node --listen "$listen" --data-dir "$data/node" > "$data/node.log" &
+node=$!
+# On the way out, stop C's monitor (monitors are durable: each run would
+# leave one more process ticking in the data directory), then the node.
+C=
+stop() {
+  [ -z "$C" ] || ao unmonitor "$C" >/dev/null 2>&1 || true
+  kill $node 2>/dev/null; wait $node 2>/dev/null
+}
+trap stop EXIT INT TERM
 for _ in $(seq 1 100); do
   curl -fsS "$url/node" >/dev/null 2>&1 && break
-  kill -0 $pid 2>/dev/null || { echo "aogo node exited" >&2; exit 1; }
+  kill -0 $node 2>/dev/null || { echo "aogo node exited (its output: $data/node.log)" >&2; exit 1; }
   sleep 0.1
 done
-su_url="$url/su"
-cu_url="$url/cu"
-su_addr=$(curl -fsS "$url/node" | sed -n 's/.*"su":{[^}]*"address":"\([^"]*\)".*/\1/p')
 
 wallet="$data/demo-wallet.json"
 [ -f "$wallet" ] || "$bin" wallet new --type ed25519 -o "$wallet" >/dev/null
-post() { curl -fsS -X POST -H 'Content-Type: application/octet-stream' --data-binary "@$1" "$su_url/"; }
+ao() { "$bin" "$@" --node "$url" --wallet "$wallet"; }
+# stat PID NAME: one counter of the process's Stats (a dry-run: nothing is
+# scheduled).
+stat() { ao dry-run "$1" --tag Action=Stats | sed -n "s/.*\"$2\":\([^,}]*\).*/\1/p"; }
+# wait_stat PID NAME VALUE-PATTERN: until the counter matches (10 s at most).
+wait_stat() {
+  for _ in $(seq 1 50); do
+    stat "$1" "$2" | grep -qE "$3" && return 0
+    sleep 0.2
+  done
+  echo "   (still waiting for $2 to match $3; see $data/node.log)" >&2
+}
+short() { echo "${1:0:8}…"; }
 
-json_field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p"; }
-sign() { "$bin" item sign --wallet "$wallet" --anchor "$(printf '%032d' "$(date +%s%N)")" "$@"; }
+module=$(curl -fsS "$url/node" | sed -n 's/.*"modules":{[^}]*"counter":"\([^"]*\)".*/\1/p')
+if [ -z "$module" ]; then
+  echo "this aogo has no built-in counter module: build it with make build (it runs make builtin-modules)" >&2
+  exit 1
+fi
 
 echo
-echo "1. Build the example process (examples/counter, Go compiled to wasm) and publish it as a module:"
-GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 go build -buildmode=c-shared -trimpath -o "$data/counter.wasm" ./examples/counter
-module=$(sign --tag Data-Protocol=ao --tag Variant=ao.TN.1 --tag Type=Module --tag Module-Format=wasm32-wasip1-aogo \
-  --tag Input-Encoding=JSON-V1 --tag Output-Encoding=JSON-V1 --tag Memory-Limit=256-mb --tag Compute-Limit=9000000000000 \
-  --data-file "$data/counter.wasm" -o "$data/module.bin")
-curl -fsS -X POST -H 'Content-Type: application/octet-stream' --data-binary "@$data/module.bin" "$url/tx" >/dev/null
-echo "   module $module ($(wc -c < "$data/counter.wasm") bytes)"
+echo "aogo node at $url; it published its built-in module counter as $(short "$module")"
+echo
+echo "1. Spawn two processes of the counter, A and B:"
+A=$(ao spawn --module counter --tag Name=A)
+B=$(ao spawn --module counter --tag Name=B)
+echo "   A = $A"
+echo "   B = $B"
 
-echo "2. Spawn a process of it on the node's scheduler, with a cron every 5 seconds:"
-proc=$(sign --tag Data-Protocol=ao --tag Variant=ao.TN.1 --tag Type=Process --tag Module="$module" \
-  --tag Scheduler="$su_addr" --tag Name=aogo-demo --tag Cron-Interval=5-seconds --tag Cron-Tag-Action=Tick \
-  --data "demo process" -o "$data/process.bin")
-post "$data/process.bin" >/dev/null
-echo "   process $proc"
+echo "2. Say Hello to A; the SU orders the message, the CU evaluates it:"
+mid=$(ao send "$A" --tag Action=Hello)
+echo "   A's output: $(ao result "$A" "$mid")"
+reply=$(ao result "$A" "$mid" --json | tr -d '\n' | sed -n 's/.*"Data": *"\([^"]*\)".*/\1/p')
+echo "   A's reply to you: \"$reply\" (Action=Hello-Reply)"
 
-echo "3. Say Hello; the SU orders it, the CU evaluates it:"
-mid=$(sign --target "$proc" --tag Data-Protocol=ao --tag Variant=ao.TN.1 --tag Type=Message --tag Action=Hello \
-  --data "" -o "$data/msg.bin")
-post "$data/msg.bin" >/dev/null
-result=$(curl -fsS "$cu_url/result/$mid?process-id=$proc")
-echo "   Output:  $(echo "$result" | json_field Output)"
-echo "   Reply:   $(echo "$result" | sed -n 's/.*"Messages":\[\([^]]*\)\].*/\1/p' | cut -c1-120)..."
-curl -fsS "$su_url/$mid?process-id=$proc" | tr '{' '\n' | grep -o '"name":"\(Nonce\|Timestamp\|Hash-Chain\)","value":"[^"]*"' \
-  | sed 's/"name":"\([^"]*\)","value":"\([^"]*\)"/\1=\2/' | paste -d' ' - - - | sed 's/^/   Assignment: /'
+echo "3. Ask A to send 3 notes to B; the MU carries A's outbox to B:"
+ao send "$A" --tag Action=Send --tag To="$B" --tag Count=3 >/dev/null
+wait_stat "$B" notes '^3$'
+echo "   B's stats: notes=$(stat "$B" notes)"
 
-echo "4. Wait 11 seconds: the process wakes on its own (cron ticks at its spawn time + 5 s, + 10 s):"
-sleep 11
-curl -fsS "$cu_url/cron/$proc" | grep -o '"Output":"[^"]*"' | sed 's/"Output":"\(.*\)"/   \1/'
-sid=$(sign --target "$proc" --tag Data-Protocol=ao --tag Variant=ao.TN.1 --tag Type=Message --tag Action=Stats \
-  --data "" -o "$data/msg.bin")
-post "$data/msg.bin" >/dev/null
-echo "   Stats:   $(curl -fsS "$cu_url/result/$sid?process-id=$proc" | sed -n 's/.*"Output":"\(.*\)","Messages.*/\1/p' | sed 's/\\"/"/g')"
+echo "4. Ask A to spawn a child; the MU spawns it and tells A (Spawned):"
+ao send "$A" --tag Action=Spawn >/dev/null
+wait_stat "$A" children '^\["'
+echo "   A's stats: children=$(stat "$A" children)"
 
-echo "5. The log reaches the gateway in bundles; verify it from the gateway alone:"
+echo "5. Spawn C with a cron (a Tick every 2 seconds, each notifying B) and monitor it:"
+C=$(ao spawn --module counter --tag Name=C --tag Cron-Interval=2-seconds --tag Cron-Tag-Action=Tick --tag Notify="$B")
+echo "   C = $C; $(ao monitor "$C")"
+echo "   waiting 6 seconds; nobody sends C anything..."
+sleep 6
+wait_stat "$B" notices '^[1-9]'
+echo "   B's stats: notices=$(stat "$B" notices) (tick notices from C)"
+
+echo "6. The SU's log reaches the gateway in bundles; verify A's from the gateway alone:"
 for _ in $(seq 1 50); do
   curl -fsS "$url/node" | grep -q '"lag":0' && break
   sleep 0.2
 done
-"$bin" su verify --process "$proc" --gateway "$url" | sed 's/^/   /'
+"$bin" su verify --process "$A" --gateway "$url" | sed 's/^/   /'
 
 cat <<MSG
 
-aogo node is running at $url (data in $data/node):
-  curl $url/node            # the units and their URLs
-  curl $su_url/$proc        # the process's log (the SU)
-  curl $cu_url/results/$proc   # its results (the CU)
-  curl $cu_url/cron/$proc      # its cron ticks so far
-  curl $su_url/timestamp    # the scheduler's seal
-  curl $url/graphql -H 'Content-Type: application/json' \\
-    -d '{"query":"{ transactions(tags:[{name:\"Type\",values:[\"Assignment\"]}]) { edges { node { id } } } }"}'
+The node keeps running at $url (data in $data/node, its output in $data/node.log). Try:
+  curl $url/node
+  $bin results $A --node $url
+  $bin dry-run $B --tag Action=Stats --node $url
+  $bin send $A --tag Action=Hello --node $url --wallet $wallet
 
 Press Ctrl-C to stop.
 MSG
-wait $pid
+wait $node

@@ -12,6 +12,7 @@ import (
 	graphql "github.com/graph-gophers/graphql-go"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/cors"
 )
 
 // Limits and defaults of the gateway.
@@ -36,6 +37,10 @@ type Config struct {
 	// Logger receives store failures (as errors) and rejected requests (as
 	// debug records). Nil discards everything.
 	Logger *slog.Logger
+	// NoCORS leaves CORS to the caller, which wraps the gateway in its
+	// own policy (aogo node, whose --cors-origins covers every unit).
+	// Default false: the gateway allows any origin.
+	NoCORS bool
 }
 
 // Gateway serves the Arweave gateway subset over a Store. It is an
@@ -47,6 +52,7 @@ type Gateway struct {
 	log     *slog.Logger
 	schema  *graphql.Schema
 	mux     *http.ServeMux
+	noCORS  bool
 	// verifier checks POST /tx items, caching the keys of repeat signers.
 	verifier *arweave.Verifier
 }
@@ -56,7 +62,7 @@ var _ http.Handler = (*Gateway)(nil)
 // New returns a gateway over store. The store is used as it is: the gateway
 // never closes it.
 func New(store arweave.Store, cfg Config) *Gateway {
-	g := &Gateway{store: store, maxItem: cfg.MaxItemBytes, log: cfg.Logger, verifier: arweave.NewVerifier(0)}
+	g := &Gateway{store: store, maxItem: cfg.MaxItemBytes, log: cfg.Logger, noCORS: cfg.NoCORS, verifier: arweave.NewVerifier(0)}
 	if g.maxItem <= 0 {
 		g.maxItem = DefaultMaxItemBytes
 	}
@@ -92,20 +98,12 @@ func New(store arweave.Store, cfg Config) *Gateway {
 	return g
 }
 
-// ServeHTTP implements http.Handler. It adds the CORS headers browsers need
-// to every response and answers preflight requests itself.
+// ServeHTTP implements http.Handler. Unless Config.NoCORS, it adds the
+// CORS headers browsers need to every response (any origin) and answers
+// preflight requests itself.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Access-Control-Allow-Origin", "*")
-	if r.Method == http.MethodOptions {
-		h.Set("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS")
-		if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
-			h.Set("Access-Control-Allow-Headers", req)
-		} else {
-			h.Set("Access-Control-Allow-Headers", "Content-Type, Accept")
-		}
-		h.Set("Access-Control-Max-Age", "86400")
-		w.WriteHeader(http.StatusNoContent)
+	var anyOrigin cors.Policy
+	if !g.noCORS && anyOrigin.Handle(w, r) {
 		return
 	}
 	g.mux.ServeHTTP(w, r)

@@ -41,6 +41,25 @@ func (f *clientFlags) client(cmd *cobra.Command) (*client.Client, error) {
 	return client.New(cmd.Context(), f.node, w)
 }
 
+// readOnly marks cmd's --wallet optional: the command signs nothing (see
+// readClient).
+func readOnly(cmd *cobra.Command) {
+	cmd.Flags().Lookup("wallet").Usage = "wallet file (JWK) whose address the request names (optional: nothing is signed)"
+}
+
+// readClient is client for commands that only read (result, results,
+// dry-run): without --wallet a throwaway wallet will do.
+func (f *clientFlags) readClient(cmd *cobra.Command) (*client.Client, error) {
+	if f.wallet != "" {
+		return f.client(cmd)
+	}
+	w, err := arweave.GenerateWallet(arweave.SignatureED25519)
+	if err != nil {
+		return nil, err
+	}
+	return client.New(cmd.Context(), f.node, w)
+}
+
 func (f *clientFlags) parsedTags() ([]arweave.Tag, error) {
 	var out []arweave.Tag
 	for _, t := range f.tags {
@@ -93,22 +112,52 @@ func newModuleCommand() *cobra.Command {
 }
 
 func newSpawnCommand() *cobra.Command {
-	return signingCommand("spawn MODULE", "Spawn a process of a module on the node's scheduler; prints its id",
-		func(ctx context.Context, c *client.Client, module string, tags []arweave.Tag, data []byte) (string, error) {
-			return c.Spawn(ctx, module, tags, data)
+	var module string
+	cmd := signingCommand("spawn [MODULE]", "Spawn a process of a module on the node's scheduler; prints its id",
+		func(ctx context.Context, c *client.Client, args []string, tags []arweave.Tag, data []byte) (string, error) {
+			switch {
+			case len(args) == 1 && module != "" && args[0] != module:
+				return "", fmt.Errorf("two modules: %s and --module %s", args[0], module)
+			case len(args) == 1:
+				module = args[0]
+			case module == "":
+				return "", fmt.Errorf("name a module: aogo spawn MODULE, or --module NAME for a built-in one")
+			}
+			id, err := resolveModule(c, module)
+			if err != nil {
+				return "", err
+			}
+			return c.Spawn(ctx, id, tags, data)
 		})
+	cmd.Args = cobra.MaximumNArgs(1)
+	cmd.Long = `Spawn a process of a module on the node's scheduler and print its id.
+The module (MODULE or --module) is a module id, or the name of one of the
+node's built-in modules: GET /node lists them under "modules" (a node built
+with make has "counter", examples/counter).`
+	cmd.Flags().StringVar(&module, "module", "", "the module: an id or a built-in module's name (e.g. counter)")
+	return cmd
+}
+
+// resolveModule takes a module id as it is and looks anything else up
+// among the node's built-in modules.
+func resolveModule(c *client.Client, module string) (string, error) {
+	if b, err := arweave.DecodeID(module); err == nil && len(b) == 32 {
+		return module, nil
+	}
+	return c.BuiltinModule(module)
 }
 
 func newSendCommand() *cobra.Command {
 	return signingCommand("send PROCESS", "Send a message to a process through the node's MU; prints its id",
-		func(ctx context.Context, c *client.Client, pid string, tags []arweave.Tag, data []byte) (string, error) {
-			return c.Message(ctx, pid, tags, data)
+		func(ctx context.Context, c *client.Client, args []string, tags []arweave.Tag, data []byte) (string, error) {
+			return c.Message(ctx, args[0], tags, data)
 		})
 }
 
 // signingCommand is a command that signs one item from --tag and --data
-// for its one argument, sends it, and prints the id do returns.
-func signingCommand(use, short string, do func(ctx context.Context, c *client.Client, arg string, tags []arweave.Tag, data []byte) (string, error)) *cobra.Command {
+// for its argument (exactly one unless the caller changes Args), sends it,
+// and prints the id do returns.
+func signingCommand(use, short string, do func(ctx context.Context, c *client.Client, args []string, tags []arweave.Tag, data []byte) (string, error)) *cobra.Command {
 	var f clientFlags
 	cmd := &cobra.Command{
 		Use:   use,
@@ -123,7 +172,7 @@ func signingCommand(use, short string, do func(ctx context.Context, c *client.Cl
 			if err != nil {
 				return err
 			}
-			id, err := do(cmd.Context(), c, args[0], tags, []byte(f.data))
+			id, err := do(cmd.Context(), c, args, tags, []byte(f.data))
 			if err != nil {
 				return err
 			}
@@ -142,21 +191,7 @@ func newResultCommand() *cobra.Command {
 		Short: "Print the result of a message (its Output, or the whole result with --json)",
 		Args:  cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Reading needs no signature, but the client wants a wallet:
-			// without --wallet a throwaway one will do.
-			var (
-				c   *client.Client
-				err error
-			)
-			if f.wallet == "" {
-				w, werr := arweave.GenerateWallet(arweave.SignatureED25519)
-				if werr != nil {
-					return werr
-				}
-				c, err = client.New(cmd.Context(), f.node, w)
-			} else {
-				c, err = f.client(cmd)
-			}
+			c, err := f.readClient(cmd)
 			if err != nil {
 				return err
 			}
@@ -164,6 +199,39 @@ func newResultCommand() *cobra.Command {
 		},
 	}
 	f.register(cmd, false)
+	readOnly(cmd)
+	cmd.Flags().Bool("json", false, "print the whole result as JSON")
+	return cmd
+}
+
+func newDryRunCommand() *cobra.Command {
+	var f clientFlags
+	cmd := &cobra.Command{
+		Use:   "dry-run PROCESS",
+		Short: "Evaluate a message on a process's latest state without keeping it; prints its Output",
+		Long: `Evaluate a message (--tag, --data) on a copy of a process's latest state, as
+aoconnect's dryrun: nothing is scheduled and the process does not change.
+Prints its Output, or the whole result with --json. Owner and From are the
+--wallet's address (a throwaway one without --wallet): nothing is signed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := f.readClient(cmd)
+			if err != nil {
+				return err
+			}
+			tags, err := f.parsedTags()
+			if err != nil {
+				return err
+			}
+			r, err := c.DryRun(cmd.Context(), args[0], tags, f.data)
+			if err != nil {
+				return err
+			}
+			return writeResult(cmd, r)
+		},
+	}
+	f.register(cmd, true)
+	readOnly(cmd)
 	cmd.Flags().Bool("json", false, "print the whole result as JSON")
 	return cmd
 }
@@ -173,6 +241,12 @@ func printResult(cmd *cobra.Command, c *client.Client, pid, id string) error {
 	if err != nil {
 		return err
 	}
+	return writeResult(cmd, r)
+}
+
+// writeResult prints a result's Output, or all of it with --json; a
+// failed message is an error.
+func writeResult(cmd *cobra.Command, r *client.Result) error {
 	if asJSON, _ := cmd.Flags().GetBool("json"); asJSON {
 		b, err := jsonIndent(r)
 		if err != nil {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aogo-dev/aogo/internal/builtin"
 )
 
 // TestGettingStarted runs every ```sh block of docs/getting-started.md, in
@@ -20,12 +22,20 @@ func TestGettingStarted(t *testing.T) {
 	if len(blocks) < 2 {
 		t.Fatalf("found %d sh blocks", len(blocks))
 	}
+	// The node spawns its built-in counter: the aogo built below embeds it
+	// only if it was built.
+	if err := builtin.Check(); err != nil {
+		t.Fatal(err) // says to run `make builtin-modules`
+	}
 	binDir := t.TempDir()
 	build := exec.Command("go", "build", "-o", filepath.Join(binDir, "aogo"), ".")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	script := "set -euo pipefail\n" + strings.Join(blocks[1:], "\n") + "\nwait\n"
+	// NB: the trap stops what the blocks started in the background (the
+	// gateway, the node) when a block fails half-way: an orphaned node
+	// would hold its port and break every later run.
+	script := "set -euo pipefail\ntrap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" + strings.Join(blocks[1:], "\n") + "\nwait\n"
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -10,6 +11,10 @@ import (
 	"github.com/aogo-dev/aogo/runtime"
 	"github.com/spf13/cobra"
 )
+
+// adminTokenEnv holds the node's admin token when --admin-token is not
+// given (a flag shows in ps; the environment does not).
+const adminTokenEnv = "AOGO_ADMIN_TOKEN"
 
 // nodeShutdownGrace is how long a stopping node lets requests in flight
 // finish before it closes their connections.
@@ -25,7 +30,10 @@ func newNodeCommand(g *globalFlags) *cobra.Command {
 		Use:   "node",
 		Short: "Run an aogo node: the gateway and the AO units on one address",
 		Long: `Run an aogo node on one HTTP address: the embedded Arweave gateway at the
-root, the scheduler unit (SU) under /su, and GET /node describing the units.
+root, the scheduler unit (SU) under /su, the compute unit (CU) under /cu, the
+messenger unit (MU) under /mu, GET /node describing the units and GET /metrics
+for Prometheus. Admin endpoints (/mu/admin/) answer on loopback, or with
+--admin-token ($AOGO_ADMIN_TOKEN).
 Everything the node keeps is in --data-dir: store/ (the Arweave store),
 su-log/ (the SU's log), wallets/su.json (the node's wallet, created on first
 start) and urls.json (each running unit's URL, written when the node is
@@ -45,6 +53,9 @@ stopped.`,
 			}
 			if cfg.WalletType != arweave.SignatureED25519 && cfg.WalletType != arweave.SignatureArweave {
 				return fmt.Errorf("--wallet-type %s: the node signs with ed25519 or rsa", walletType)
+			}
+			if cfg.AdminToken == "" {
+				cfg.AdminToken = os.Getenv(adminTokenEnv)
 			}
 			// The flag follows `aogo gateway`: 0 mines only on GET /mine.
 			cfg.BlockInterval = blockInterval
@@ -84,6 +95,7 @@ stopped.`,
 			return n.Close(shutdown)
 		},
 	}
+	cfg.WarmBuiltins = true // the first process of a built-in answers at once
 	f := cmd.Flags()
 	f.StringVar(&cfg.Listen, "listen", runtime.DefaultListen, "address to listen on")
 	f.StringVar(&cfg.DataDir, "data-dir", defaultDataDir("node"), "directory for everything the node keeps")
@@ -94,5 +106,7 @@ stopped.`,
 	f.StringVar(&cfg.SUURL, "su-url", "", "the SU a CU reads when the node runs no su unit (e.g. http://host:4400/su)")
 	f.StringSliceVar(&cfg.Units, "units", runtime.Units(), "units to run: "+strings.Join(runtime.Units(), ","))
 	f.DurationVar(&blockInterval, "block-interval", runtime.DefaultBlockInterval, "mine a block this often (0: only on GET /mine)")
+	f.StringSliceVar(&cfg.CORSOrigins, "cors-origins", []string{"*"}, "origins browsers may call the node from: * or scheme://host[:port],...")
+	f.StringVar(&cfg.AdminToken, "admin-token", "", "bearer token for admin endpoints (/mu/admin/) from other machines; prefer $"+adminTokenEnv+" (default: loopback only)")
 	return cmd
 }

@@ -32,6 +32,10 @@ func newRootCommand() *cobra.Command {
 		newSpawnCommand(),
 		newSendCommand(),
 		newResultCommand(),
+		newResultsCommand(),
+		newDryRunCommand(),
+		newMonitorCommand(),
+		newUnmonitorCommand(),
 	)
 	return root
 }

@@ -110,7 +110,7 @@ func handle(msg guest.Message, env guest.Env) (guest.Response, error) {
 	case "Stats":
 		b, err := json.Marshal(map[string]any{
 			"greetings": greetings, "replies": replies, "notes": notes, "notices": notices,
-			"ticks": ticks, "last_tick": lastTick, "children": children,
+			"ticks": ticks, "last_tick": lastTick, "children": append([]string{}, children...),
 		})
 		if err != nil {
 			return guest.Response{}, err

@@ -15,6 +15,7 @@ import (
 	"log/slog"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -91,6 +92,46 @@ type Unit struct {
 	slots  chan struct{} // evaluation slots (back-pressure)
 	live   *memoryBudget
 	close  sync.Once
+	stats  stats
+}
+
+// stats are the counters behind Stats.
+type stats struct {
+	evaluations, failed, errors atomic.Uint64
+	live                        atomic.Int64
+}
+
+// Stats are a CU's counters (for metrics).
+type Stats struct {
+	// Evaluations counts the messages and cron ticks evaluated since New
+	// (results recorded, failed ones included; replays after a restart
+	// count again, dry-runs do not).
+	Evaluations uint64
+	// Failed counts the evaluations whose result is an error (the
+	// process's handler failed, or ran out of gas or memory): the
+	// message is recorded as failed, the state rolled back.
+	Failed uint64
+	// Errors counts evaluations the vm could not complete (an
+	// interrupted evaluation, an unavailable WeaveDrive read, a failed
+	// rollback): nothing was recorded and the request that asked for it
+	// failed.
+	Errors uint64
+	// LiveProcesses is the number of process instances held in memory
+	// now (recomputations of pruned results included).
+	LiveProcesses int64
+	// LiveMemory is the sum of their Memory-Limits (as Status).
+	LiveMemory uint64
+}
+
+// Stats returns the CU's counters; cheap and safe for concurrent use.
+func (u *Unit) Stats() Stats {
+	return Stats{
+		Evaluations:   u.stats.evaluations.Load(),
+		Failed:        u.stats.failed.Load(),
+		Errors:        u.stats.errors.Load(),
+		LiveProcesses: u.stats.live.Load(),
+		LiveMemory:    u.live.used(),
+	}
 }
 
 // New starts a CU.

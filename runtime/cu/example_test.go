@@ -65,7 +65,7 @@ func TestCounterExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if out := output(t, rec.Result); out != `"{\"children\":null,\"greetings\":1,\"last_tick\":`+jsonInt(recs[1].Key.Timestamp)+`,\"notes\":0,\"notices\":0,\"replies\":0,\"ticks\":2}"` {
+	if out := output(t, rec.Result); out != `"{\"children\":[],\"greetings\":1,\"last_tick\":`+jsonInt(recs[1].Key.Timestamp)+`,\"notes\":0,\"notices\":0,\"replies\":0,\"ticks\":2}"` {
 		t.Fatalf("Stats: %s", out)
 	}
 }

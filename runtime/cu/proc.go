@@ -111,6 +111,9 @@ func (p *proc) unload() {
 		p.u.live.release(p.reserve)
 		p.reserve = 0
 	}
+	if p.loaded {
+		p.u.stats.live.Add(-1)
+	}
 	p.loaded = false
 }
 
@@ -232,6 +235,7 @@ func (p *proc) load(ctx, reqCtx context.Context) error {
 	p.process, p.module, p.crons, p.inst, p.pos = proc, mod, crons, inst, pos
 	p.env = encodeEnv(proc.Item, mod)
 	p.loaded, p.sinceCkpt, p.lastCkpt = true, 0, time.Now()
+	u.stats.live.Add(1)
 	if state == nil {
 		// A cold start evaluates the process's own message first.
 		if err := p.evaluate(ctx, processMessage(proc), results.Key{Timestamp: proc.Timestamp, Ordinate: -1, Cron: -1}, proc.ID()); err != nil {
@@ -494,7 +498,12 @@ func (p *proc) fail(err error) error {
 func (p *proc) evaluate(ctx context.Context, msg message, key results.Key, id string) error {
 	res, err := p.inst.Handle(ctx, mustJSON(msg), p.env)
 	if err != nil {
+		p.u.stats.errors.Add(1)
 		return fmt.Errorf("cu: evaluating %s of %s: %w", describe(id, key), p.pid, err)
+	}
+	p.u.stats.evaluations.Add(1)
+	if res.Failed() {
+		p.u.stats.failed.Add(1)
 	}
 	rec := results.Record{Process: p.pid, Key: key, MessageID: id, Result: resultJSON(res), Error: res.Failed()}
 	if key.Cron >= 0 {
