@@ -486,8 +486,8 @@ func (c *Cranker) crank(ctx context.Context, j job) ([]follow, error) {
 		case d.assign != nil:
 			res, err := c.cfg.SU.Assign(ctx, *d.assign)
 			if errors.Is(err, scheduler.ErrDuplicate) {
-				if _, perr := c.cfg.SU.Process(ctx, d.assign.Process); perr != nil {
-					continue // another scheduler's process
+				if !c.cranks(ctx, nil, d.assign.Process) {
+					continue
 				}
 				// Assigned before a crash: crank the assignment it made.
 				e, ferr := c.cfg.SU.Find(ctx, d.assign.Process, d.assign.Transaction)
@@ -500,7 +500,7 @@ func (c *Cranker) crank(ctx context.Context, j job) ([]follow, error) {
 			if err != nil {
 				return nil, c.classify(fmt.Errorf("assign %s to %s: %w", d.assign.Transaction, d.assign.Process, err))
 			}
-			if res.Entry != nil { // not another scheduler's
+			if c.cranks(ctx, res, d.assign.Process) {
 				next = append(next, follow{d.assign.Process, res.ID, pushedFor})
 			}
 		case d.process:
@@ -639,10 +639,9 @@ func (c *Cranker) push(ctx context.Context, item *arweave.DataItem) (bool, error
 	res, err := c.cfg.SU.Schedule(ctx, item)
 	switch {
 	case err == nil:
-		return res.Entry != nil, nil
+		return c.cranks(ctx, res, item.TargetID()), nil
 	case errors.Is(err, scheduler.ErrDuplicate):
-		_, err := c.cfg.SU.Process(ctx, item.TargetID())
-		return err == nil, nil
+		return c.cranks(ctx, nil, item.TargetID()), nil
 	case errors.Is(err, scheduler.ErrUnknownProcess):
 		if c.cfg.Store == nil {
 			c.log.Info("dropping a message to a target that is not a process", "target", item.TargetID())
@@ -655,6 +654,18 @@ func (c *Cranker) push(ctx context.Context, item *arweave.DataItem) (bool, error
 	default:
 		return false, c.classify(fmt.Errorf("push to %s: %w", item.TargetID(), err))
 	}
+}
+
+// cranks reports whether messages scheduled on process pid are cranked
+// here: those of the SU the cranker works with (res has the entry when it
+// scheduled them), not another scheduler's (see Router), which the CU
+// cannot compute.
+func (c *Cranker) cranks(ctx context.Context, res *scheduler.Scheduled, pid string) bool {
+	if res != nil && res.Entry != nil {
+		return true
+	}
+	_, err := c.cfg.SU.Process(ctx, pid)
+	return err == nil
 }
 
 // classify marks errors no retry can fix.

@@ -101,7 +101,7 @@ func (u *Unit) Send(ctx context.Context, item *arweave.DataItem) (*scheduler.Sch
 	if err != nil {
 		return nil, err
 	}
-	if typ == "Message" && u.cfg.Cranker != nil && res.Entry != nil { // not another scheduler's
+	if typ == "Message" && u.cfg.Cranker != nil && u.cfg.Cranker.cranks(ctx, res, item.TargetID()) {
 		if err := u.cfg.Cranker.Crank(item.TargetID(), item.ID(), ""); err != nil {
 			return nil, err
 		}
@@ -148,7 +148,7 @@ func (u *Unit) post(w http.ResponseWriter, r *http.Request) {
 			a.Exclude = strings.Split(x, ",")
 		}
 		res, err := u.cfg.Scheduler.Assign(r.Context(), a)
-		if err == nil && u.cfg.Cranker != nil && res.Entry != nil {
+		if err == nil && u.cfg.Cranker != nil && u.cfg.Cranker.cranks(r.Context(), res, pid) {
 			err = u.cfg.Cranker.Crank(pid, res.ID, "")
 		}
 		if err != nil {

@@ -87,7 +87,7 @@ func (r *Router) Schedule(ctx context.Context, item *arweave.DataItem) (*schedul
 	if err != nil {
 		return nil, err
 	}
-	return r.post(ctx, base+"/", item.Bytes())
+	return postSU(ctx, r.client, base+"/", item.Bytes())
 }
 
 // Assign schedules an assignment on the process's SU.
@@ -104,6 +104,11 @@ func (r *Router) Assign(ctx context.Context, a scheduler.AssignRequest) (*schedu
 	if err != nil {
 		return nil, err
 	}
+	return postSU(ctx, r.client, assignURL(base, a), nil)
+}
+
+// assignURL is the SU's assignment route for a.
+func assignURL(base string, a scheduler.AssignRequest) string {
 	q := url.Values{"process-id": {a.Process}, "assign": {a.Transaction}}
 	if len(a.Exclude) > 0 {
 		q.Set("exclude", strings.Join(a.Exclude, ","))
@@ -112,7 +117,7 @@ func (r *Router) Assign(ctx context.Context, a scheduler.AssignRequest) (*schedu
 	if a.BaseLayer {
 		u += "&base-layer"
 	}
-	return r.post(ctx, u, nil)
+	return u
 }
 
 // schedulerOf is the Scheduler tag of process pid, read from the store;
@@ -179,16 +184,16 @@ func (r *Router) locate(ctx context.Context, su string) (string, error) {
 	return u, nil
 }
 
-// post sends an item (or an assignment, body nil) to a foreign SU and
+// postSU sends an item (or an assignment, body nil) to an SU over HTTP and
 // reads its {id, timestamp}.
-func (r *Router) post(ctx context.Context, u string, body []byte) (*scheduler.Scheduled, error) {
+func postSU(ctx context.Context, client *http.Client, u string, body []byte) (*scheduler.Scheduled, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", scheduler.ErrInvalid, err)
 	}
 	req.Header.Set("Content-Type", "application/octet-stream")
 	req.Header.Set("Accept", "application/json")
-	resp, err := r.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("POST %s: %w", u, err)
 	}

@@ -1,6 +1,7 @@
 package runtime
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -8,28 +9,48 @@ import (
 
 	"github.com/aogo-dev/aogo/arweave"
 	"github.com/aogo-dev/aogo/messenger"
+	"github.com/aogo-dev/aogo/runtime/cu"
 )
 
-// startMU starts the messenger unit over the node's own SU and mounts its
-// API under /mu.
-func (n *Node) startMU(mux *http.ServeMux, muURL string) error {
+// startMU starts the messenger unit over the node's own SU (or another
+// node's, Config.SUURL) and mounts its API under /mu. It cranks with the
+// node's CU, or another node's (Config.CUURL).
+func (n *Node) startMU(ctx context.Context, mux *http.ServeMux, muURL string) error {
+	var su messenger.Pusher = n.su
 	if n.su == nil {
-		return errors.New("runtime: the mu unit needs the su unit in the same node (it routes to other schedulers through it)")
+		if n.cfg.SUURL == "" {
+			return errors.New("runtime: the mu unit needs the su unit in the same node, or the URL of an SU (Config.SUURL, --su-url)")
+		}
+		addr, err := messenger.SUAddress(ctx, http.DefaultClient, n.cfg.SUURL)
+		if err != nil {
+			return fmt.Errorf("runtime: mu: the SU at %s: %w", n.cfg.SUURL, err)
+		}
+		su = &messenger.RemoteSU{URL: n.cfg.SUURL, Addr: addr, Reader: &cu.HTTPSource{URL: n.cfg.SUURL}}
+	}
+	var computer interface {
+		messenger.Computer
+		messenger.CronSource
+	}
+	switch {
+	case n.cu.unit != nil:
+		computer = n.cu.unit
+	case n.cfg.CUURL != "":
+		computer = &messenger.RemoteCU{URL: n.cfg.CUURL}
 	}
 	wallet, err := arweave.LoadOrCreateWallet(filepath.Join(n.cfg.DataDir, WalletsDir, MUWalletFile), arweave.SignatureED25519)
 	if err != nil {
 		return fmt.Errorf("runtime: mu wallet: %w", err)
 	}
-	// Messages go to the node's SU for its processes, and to other SUs
-	// over HTTP, found by their Scheduler-Location records in the store.
-	router := messenger.NewRouter(n.su, n.store, nil)
-	// With the node's CU the MU cranks outboxes: a durable queue in
+	// Messages go to the SU for its processes, and to other SUs over HTTP,
+	// found by their Scheduler-Location records in the store.
+	router := messenger.NewRouter(su, n.store, nil)
+	// With a CU the MU cranks outboxes: a durable queue in
 	// <data-dir>/mu/crank, worked under n.bg (stopped before the units it
 	// calls close).
 	var cranker *messenger.Cranker
-	if n.cu.unit != nil {
+	if computer != nil {
 		cranker, err = messenger.NewCranker(messenger.CrankerConfig{
-			Dir: filepath.Join(n.cfg.DataDir, MUDir, "crank"), Computer: n.cu.unit, Cron: n.cu.unit, SU: router,
+			Dir: filepath.Join(n.cfg.DataDir, MUDir, "crank"), Computer: computer, Cron: computer, SU: router,
 			Signer: wallet, Store: n.store, Logger: n.log,
 		})
 		if err != nil {

@@ -118,10 +118,17 @@ type Config struct {
 	// it; tests that start many nodes leave it off to save the CPU).
 	WarmBuiltins bool
 
-	// SUURL is the SU a CU reads schedules from when the node does not run
-	// its own SU unit (e.g. http://su.example/su); with the su unit the CU
-	// reads the node's SU through Go calls and SUURL must be empty.
+	// SUURL is the SU of another node, for a node that does not run the
+	// su unit (e.g. http://host:4400/su): its CU reads schedules from it,
+	// its MU hands items to it. With the su unit the node uses its own SU
+	// through Go calls and SUURL must be empty.
 	SUURL string
+
+	// CUURL is the CU of another node (e.g. http://host:4400/cu), for an
+	// MU in a node that does not run the cu unit: the MU cranks and
+	// monitors with it. Without it (and without the cu unit) the MU
+	// forwards items only.
+	CUURL string
 
 	// GatewayURL would use a remote Arweave gateway (arweave/remote)
 	// instead of the embedded store. Not supported yet: Start refuses it.
@@ -182,6 +189,12 @@ func (c Config) withDefaults() (Config, error) {
 			seen[u] = true
 		}
 		c.Units = slices.Clone(c.Units)
+	}
+	if c.SUURL != "" && c.runs(UnitSU) {
+		return c, errors.New("runtime: Config.SUURL is for a node without the su unit (it uses its own)")
+	}
+	if c.CUURL != "" && (c.runs(UnitCU) || !c.runs(UnitMU)) {
+		return c, errors.New("runtime: Config.CUURL is for an MU in a node without the cu unit")
 	}
 	if c.WalletPath == "" {
 		c.WalletPath = filepath.Join(c.DataDir, WalletsDir, SUWalletFile)
@@ -368,7 +381,7 @@ func (n *Node) start(ctx context.Context) error {
 		}
 	}
 	if cfg.runs(UnitMU) {
-		if err := n.startMU(mux, base+muPathPrefix); err != nil {
+		if err := n.startMU(ctx, mux, base+muPathPrefix); err != nil {
 			return err
 		}
 	}

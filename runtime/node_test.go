@@ -424,6 +424,10 @@ func TestStartRejects(t *testing.T) {
 		"unit twice":     {DataDir: dir, Units: []string{"su", "su"}},
 		"bad advertise":  {DataDir: dir, AdvertiseURL: "localhost:4400"},
 		"ethereum key":   {DataDir: dir, WalletType: arweave.SignatureEthereum},
+		"su url with su": {DataDir: dir, SUURL: "http://127.0.0.1:1/su"},
+		"cu url with cu": {DataDir: dir, CUURL: "http://127.0.0.1:1/cu"},
+		"mu without su":  {DataDir: dir, Units: []string{"gateway", "mu"}},
+		"unreachable su": {DataDir: dir, Units: []string{"gateway", "mu"}, SUURL: "http://127.0.0.1:1/su"},
 	} {
 		cfg.Listen = "127.0.0.1:0"
 		if n, err := runtime.Start(context.Background(), cfg); err == nil {
