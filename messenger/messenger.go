@@ -112,6 +112,7 @@ func (u *Unit) Send(ctx context.Context, item *arweave.DataItem) (*scheduler.Sch
 // Handler serves the MU's HTTP API, rooted at "/":
 //
 //	GET  /                         {"name": "ao messenger unit", "address": "<MU wallet>"}
+//	GET  /health                   {"status": "ok"}
 //	POST /                         a signed Process or Message item: 202 {"message":"Processing DataItem","id"}
 //	POST /?process-id=&assign=     an assignment: 202 {"message":"Processing Assignment","id"}
 //	POST   /monitor/{pid}          start delivering pid's cron ticks: 200 {"message":"Monitoring process","id"}
@@ -127,6 +128,9 @@ func (u *Unit) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		httpjson.Write(w, http.StatusOK, map[string]string{"name": "ao messenger unit", "address": u.Address()})
+	})
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) {
+		httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("POST /{$}", u.post)
 	mux.HandleFunc("POST /monitor/{pid}", u.monitor)

@@ -177,4 +177,12 @@ func TestIngress(t *testing.T) {
 	if root["address"] == "" || root["address"] == f.su.Address() {
 		t.Fatalf("GET /: %v", root)
 	}
+	res, err = http.Get(f.url + "/health")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /health: %d", res.StatusCode)
+	}
 }

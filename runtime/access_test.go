@@ -109,10 +109,20 @@ func TestNodeAdmin(t *testing.T) {
 		{map[string]string{"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer " + token}, http.StatusOK},
 		{map[string]string{"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer nope"}, http.StatusForbidden},
 	} {
-		for _, path := range []string{"/admin/crank", "/admin/dead-letters"} {
-			if code, _ := request(t, http.MethodGet, mu+path, tc.header); code != tc.expected {
-				t.Errorf("GET /mu%s with %v: %d, want %d", path, tc.header, code, tc.expected)
+		for _, path := range []string{mu + "/admin/crank", mu + "/admin/dead-letters"} {
+			if code, _ := request(t, http.MethodGet, path, tc.header); code != tc.expected {
+				t.Errorf("GET %s with %v: %d, want %d", path, tc.header, code, tc.expected)
 			}
+		}
+		// A state dump is an admin endpoint too (its process is unknown:
+		// past the guard, the CU answers 404).
+		want := tc.expected
+		if want == http.StatusOK {
+			want = http.StatusNotFound
+		}
+		path := n.URLs()["cu"] + "/state/" + strings.Repeat("p", 43)
+		if code, _ := request(t, http.MethodGet, path, tc.header); code != want {
+			t.Errorf("GET %s with %v: %d, want %d", path, tc.header, code, want)
 		}
 	}
 	// Not admin: the metrics and the MU's own API.

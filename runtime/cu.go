@@ -67,6 +67,9 @@ func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) er
 	n.warmBuiltins()
 	api := n.cu.unit.Handler(cu.HandlerConfig{})
 	mux.Handle(cuPathPrefix+"/", http.StripPrefix(cuPathPrefix, api))
+	// A process's memory is a state dump: an admin endpoint (loopback or
+	// the admin token), unlike the reference CU's public /state.
+	mux.Handle("GET "+cuPathPrefix+"/state/", http.StripPrefix(cuPathPrefix, n.adminOnly(api)))
 	mux.Handle(cuPathPrefix, rootOf(api))
 	n.info.Units[UnitCU] = UnitInfo{URL: cuURL, Address: n.cu.unit.Address()}
 	return nil

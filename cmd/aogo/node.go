@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,6 +82,9 @@ stopped.`,
 					line += "  (address " + u.Address + ")"
 				}
 				fmt.Fprintln(out, line)
+			}
+			for _, name := range slices.Sorted(maps.Keys(info.Modules)) {
+				fmt.Fprintf(out, "  module   %s %s\n", name, info.Modules[name])
 			}
 
 			stopped := make(chan error, 1)
