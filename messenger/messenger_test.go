@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -140,6 +141,14 @@ func TestIngress(t *testing.T) {
 	}
 	if code, m := f.post("", big.Bytes()); code != 413 {
 		t.Errorf("over the size limit: %d %v", code, m)
+	}
+	// Unknown processes.
+	nobody := strings.Repeat("n", 43)
+	if code, m := f.post("", f.sign(nobody, tags("Data-Protocol", "ao", "Type", "Message")...).Bytes()); code != 404 || m["error"] == nil {
+		t.Errorf("message to an unknown process: %d %v", code, m)
+	}
+	if code, m := f.post("process-id="+nobody+"&assign="+msg.ID(), nil); code != 404 || m["error"] == nil {
+		t.Errorf("assignment to an unknown process: %d %v", code, m)
 	}
 	if after := f.log.LastSeq(); after != before {
 		t.Fatalf("refused items reached the SU: %d records", after-before)
