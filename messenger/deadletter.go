@@ -51,29 +51,13 @@ func decodeDeadLetter(k, v []byte) (DeadLetter, error) {
 // The items it signed before it failed were kept, so what was pushed
 // already is pushed with the same bytes and taken once.
 func (c *Cranker) Replay(seq uint64) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	key := binary.BigEndian.AppendUint64([]byte{kFailed}, seq)
-	v, closer, err := c.db.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		return fmt.Errorf("%w: %d", ErrNoDeadLetter, seq)
-	}
+	d, err := c.takeDeadLetter(seq, func(b *pebble.Batch, d DeadLetter) {
+		jv, _ := json.Marshal(d.job)
+		b.Set(c.jobKey(d.Process, c.seq.Add(1)), jv, nil)
+	})
 	if err != nil {
-		return fmt.Errorf("messenger: replay %d: %w", seq, err)
+		return err
 	}
-	d, err := decodeDeadLetter(key, v)
-	closer.Close()
-	if err != nil {
-		return fmt.Errorf("messenger: replay %d: %w", seq, err)
-	}
-	jv, _ := json.Marshal(d.job)
-	b := c.db.NewBatch()
-	b.Delete(key, nil)
-	b.Set(c.jobKey(d.Process, c.seq.Add(1)), jv, nil)
-	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("messenger: replay %d: %w", seq, err)
-	}
-	c.dead.Add(-1)
 	c.jobs.Add(1)
 	c.signal(laneOf(d.Process))
 	return nil
@@ -81,28 +65,38 @@ func (c *Cranker) Replay(seq uint64) error {
 
 // Drop deletes dead letter seq (and the items it signed).
 func (c *Cranker) Drop(seq uint64) error {
+	_, err := c.takeDeadLetter(seq, func(b *pebble.Batch, d DeadLetter) {
+		prefix := append(append([]byte{kItem}, d.Message...), '/')
+		b.DeleteRange(prefix, upper(prefix), nil)
+	})
+	return err
+}
+
+// takeDeadLetter removes dead letter seq, in one synced batch with what
+// then adds to it, and returns it.
+func (c *Cranker) takeDeadLetter(seq uint64, then func(*pebble.Batch, DeadLetter)) (DeadLetter, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := binary.BigEndian.AppendUint64([]byte{kFailed}, seq)
 	v, closer, err := c.db.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
-		return fmt.Errorf("%w: %d", ErrNoDeadLetter, seq)
+		return DeadLetter{}, fmt.Errorf("%w: %d", ErrNoDeadLetter, seq)
 	}
 	if err != nil {
-		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+		return DeadLetter{}, fmt.Errorf("messenger: dead letter %d: %w", seq, err)
 	}
 	d, err := decodeDeadLetter(key, v)
 	closer.Close()
 	if err != nil {
-		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+		return DeadLetter{}, fmt.Errorf("messenger: dead letter %d: %w", seq, err)
 	}
 	b := c.db.NewBatch()
+	defer b.Close()
 	b.Delete(key, nil)
-	prefix := append(append([]byte{kItem}, d.Message...), '/')
-	b.DeleteRange(prefix, upper(prefix), nil)
+	then(b, d)
 	if err := b.Commit(pebble.Sync); err != nil {
-		return fmt.Errorf("messenger: drop %d: %w", seq, err)
+		return DeadLetter{}, fmt.Errorf("messenger: dead letter %d: %w", seq, err)
 	}
 	c.dead.Add(-1)
-	return nil
+	return d, nil
 }

@@ -354,4 +354,31 @@ func TestDeadLetterReplay(t *testing.T) {
 	if status, v := call(t, "GET", srv.URL+"/crank", nil); status != 200 || v["dead_letters"] != 0.0 {
 		t.Fatalf("crank status: %d %v", status, v)
 	}
+
+	// Another one, dropped this time: it is gone, with its items.
+	cu.mu.Lock()
+	cu.fail = errors.New("down again")
+	cu.mu.Unlock()
+	if err := c.Crank(p, strings.Repeat("V", 43), ""); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); c.DeadLetterCount() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no second dead letter")
+		}
+	}
+	list2, err := c.DeadLetters()
+	if err != nil || len(list2) != 1 {
+		t.Fatalf("dead letters: %v %v", list2, err)
+	}
+	drop := fmt.Sprintf("%s/dead-letters/%d", srv.URL, list2[0].Seq)
+	if status, v := call(t, "DELETE", drop, nil); status != 200 || v["dropped"] != float64(list2[0].Seq) {
+		t.Fatalf("drop: %d %v", status, v)
+	}
+	if status, _ := call(t, "DELETE", drop, nil); status != 404 {
+		t.Fatalf("drop again: %d", status)
+	}
+	if list3, _ := c.DeadLetters(); len(list3) != 0 || c.DeadLetterCount() != 0 || c.Pending() != 0 {
+		t.Fatalf("after the drop: %v, count %d, pending %d", list3, c.DeadLetterCount(), c.Pending())
+	}
 }

@@ -30,7 +30,7 @@ import (
 // TestAOConnect runs aoconnect.mjs's acceptance mode against a node.
 func TestAOConnect(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Go module and runs node")
+		t.Skip("runs node and aoconnect")
 	}
 	e := startAOConnect(t)
 	out := e.run(t, "acceptance", nil, 5*time.Minute)

@@ -17,9 +17,8 @@ import (
 // restart of the node.
 func TestCrank(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Go module")
+		t.Skip("runs a node with a Go module")
 	}
-	wasm := counterModule(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	n := startNode(t, runtime.Config{DataDir: dir})
@@ -27,22 +26,8 @@ func TestCrank(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := aoclient.New(ctx, "http://"+n.Addr().String(), wallet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module, err := c.PublishModule(ctx, aoclient.Module{Binary: wasm, Format: "wasm32-wasip1-aogo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, module := counterClient(t, "http://"+n.Addr().String(), wallet)
+	a, b := spawn(t, c, module), spawn(t, c, module)
 	// A's reply goes to msg.From, which is B: the From-Process of this
 	// message (a process trusts From-Process only from its Authority;
 	// the counter example trusts anyone).

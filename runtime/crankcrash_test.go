@@ -14,8 +14,6 @@ import (
 	"time"
 
 	"github.com/aogo-dev/aogo/arweave"
-	aoclient "github.com/aogo-dev/aogo/client"
-	"github.com/aogo-dev/aogo/internal/builtin"
 	"github.com/aogo-dev/aogo/runtime"
 )
 
@@ -106,10 +104,9 @@ func latestNonce(ctx context.Context, suURL, pid string) (int, error) {
 // reaches its target exactly once.
 func TestCrankCrash(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Go module and runs a node in a child process")
+		t.Skip("runs a node in a child process")
 	}
 	const total = 1000
-	wasm := counterModule(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	// An RSA MU wallet: RSA-PSS signatures are randomised, so an item
@@ -123,22 +120,8 @@ func TestCrankCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := aoclient.New(ctx, url, wallet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module, err := c.PublishModule(ctx, aoclient.Module{Binary: wasm, Format: "wasm32-wasip1-aogo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, module := counterClient(t, url, wallet)
+	a, b := spawn(t, c, module), spawn(t, c, module)
 	if _, err := c.Message(ctx, a, []arweave.Tag{{Name: "Action", Value: "Send"}, {Name: "To", Value: b},
 		{Name: "Count", Value: strconv.Itoa(total)}}, nil); err != nil {
 		t.Fatal(err)
@@ -165,9 +148,7 @@ func TestCrankCrash(t *testing.T) {
 	}
 
 	_, url = startChildNode(t, dir)
-	if c, err = aoclient.New(ctx, url, wallet); err != nil {
-		t.Fatal(err)
-	}
+	c, _ = counterClient(t, url, wallet)
 	suURL = c.Units().SU
 	for deadline := time.Now().Add(2 * time.Minute); ; {
 		n, err := latestNonce(ctx, suURL, b)
@@ -233,17 +214,4 @@ func TestCrankCrash(t *testing.T) {
 	if n, err := latestNonce(ctx, suURL, b); err != nil || n+1 != total {
 		t.Fatalf("B has %d messages at the end (%v)", n+1, errors.Join(err))
 	}
-}
-
-// counterModule returns examples/counter as a wasm32-wasip1-aogo module:
-// the built-in the Makefile builds (`make builtin-modules`).
-func counterModule(t testing.TB) []byte {
-	t.Helper()
-	for _, m := range builtin.Modules() {
-		if m.Name == "counter" {
-			return m.Binary
-		}
-	}
-	t.Fatal(builtin.ErrNone)
-	return nil
 }

@@ -46,9 +46,8 @@ func waitNotices(t *testing.T, c *aoclient.Client, pid string, n int) int {
 // notices arrive.
 func TestMonitor(t *testing.T) {
 	if testing.Short() {
-		t.Skip("builds a Go module")
+		t.Skip("runs a node with a Go module")
 	}
-	wasm := counterModule(t)
 	ctx := context.Background()
 	dir := t.TempDir()
 	n := startNode(t, runtime.Config{DataDir: dir})
@@ -56,23 +55,9 @@ func TestMonitor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := aoclient.New(ctx, "http://"+n.Addr().String(), wallet)
-	if err != nil {
-		t.Fatal(err)
-	}
-	module, err := c.PublishModule(ctx, aoclient.Module{Binary: wasm, Format: "wasm32-wasip1-aogo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ticker, err := c.Spawn(ctx, module, []arweave.Tag{{Name: "Cron-Interval", Value: "1-second"},
-		{Name: "Cron-Tag-Action", Value: "Tick"}, {Name: "Notify", Value: b}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c, module := counterClient(t, "http://"+n.Addr().String(), wallet)
+	b := spawn(t, c, module)
+	ticker := spawn(t, c, module, cronTags(b)...)
 	if err := c.Monitor(ctx, ticker); err != nil {
 		t.Fatal(err)
 	}

@@ -34,14 +34,7 @@ func TestNodeMUOverRemoteUnits(t *testing.T) {
 	if module == "" {
 		t.Fatal("the full node has no built-in counter (make builtin-modules)")
 	}
-	a, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := c.Spawn(ctx, module, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, b := spawn(t, c, module), spawn(t, c, module)
 	if _, err := c.Message(ctx, a, []arweave.Tag{{Name: "Action", Value: "Send"}, {Name: "To", Value: b}, {Name: "Count", Value: "2"}}, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -52,11 +45,7 @@ func TestNodeMUOverRemoteUnits(t *testing.T) {
 		}
 	}
 
-	ticker, err := c.Spawn(ctx, module, []arweave.Tag{{Name: "Cron-Interval", Value: "1-second"},
-		{Name: "Cron-Tag-Action", Value: "Tick"}, {Name: "Notify", Value: b}}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ticker := spawn(t, c, module, cronTags(b)...)
 	if err := c.Monitor(ctx, ticker); err != nil {
 		t.Fatal(err)
 	}
