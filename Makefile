@@ -72,6 +72,7 @@ fuzz:
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeEnv$$'
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzEncodeResponse$$'
 	$(FUZZ) ./scheduler/ -fuzz '^FuzzLossyUTF8$$'
+	$(FUZZ) ./messenger/ -fuzz '^FuzzOutbox$$'
 
 # Regenerate the protobuf code of internal records (committed). Needs protoc
 # (Debian's protobuf-compiler, installed if missing) and protoc-gen-go at the
