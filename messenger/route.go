@@ -32,6 +32,9 @@ type Router struct {
 	local  Pusher
 	store  arweave.Store
 	client *http.Client
+	// remote, if set, reads the processes of other schedulers (see
+	// ReadRemote).
+	remote func(suURL string) SUReader
 
 	mu    sync.Mutex
 	cache map[string]route // scheduler address -> where it is
@@ -54,14 +57,49 @@ func NewRouter(local Pusher, store arweave.Store, client *http.Client) *Router {
 // Address is the local SU's address.
 func (r *Router) Address() string { return r.local.Address() }
 
-// Process reads a process of the local SU.
+// ReadRemote makes Process and Find read other schedulers' processes too,
+// through the reader open returns for an SU's URL. Set it when the node's
+// CU computes other schedulers' processes (its Source routes the same
+// way): the cranker then cranks messages pushed to them as well. Call it
+// before the router is used.
+func (r *Router) ReadRemote(open func(suURL string) SUReader) { r.remote = open }
+
+// Process reads a process of the local SU, or with ReadRemote of any.
 func (r *Router) Process(ctx context.Context, pid string) (*scheduler.Process, error) {
-	return r.local.Process(ctx, pid)
+	p, err := r.local.Process(ctx, pid)
+	if r.remote == nil || !errors.Is(err, scheduler.ErrUnknownProcess) {
+		return p, err
+	}
+	u, err := r.Locate(ctx, pid)
+	if err != nil {
+		return nil, err
+	}
+	return r.remote(u).Process(ctx, pid)
 }
 
-// Find reads an entry of the local SU.
+// Find reads an entry of the local SU, or with ReadRemote of any.
 func (r *Router) Find(ctx context.Context, pid, id string) (*scheduler.Entry, error) {
+	if r.remote != nil {
+		if _, err := r.local.Process(ctx, pid); errors.Is(err, scheduler.ErrUnknownProcess) {
+			u, err := r.Locate(ctx, pid)
+			if err != nil {
+				return nil, err
+			}
+			return r.remote(u).Find(ctx, pid, id)
+		}
+	}
 	return r.local.Find(ctx, pid, id)
+}
+
+// Locate returns the URL of the SU of process pid, a process of another
+// scheduler (found in the store); ErrUnknownProcess if the store has no
+// such process, or it names the local SU.
+func (r *Router) Locate(ctx context.Context, pid string) (string, error) {
+	su, err := r.schedulerOf(ctx, pid)
+	if err != nil {
+		return "", err
+	}
+	return r.locate(ctx, su)
 }
 
 // Schedule hands item to its SU: a Process to the one its Scheduler tag

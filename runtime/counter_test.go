@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 
 	"github.com/aogo-dev/aogo/arweave"
@@ -44,4 +45,24 @@ func spawn(t testing.TB, c *aoclient.Client, module string, tags ...arweave.Tag)
 func cronTags(notify string) []arweave.Tag {
 	return []arweave.Tag{{Name: "Cron-Interval", Value: "1-second"},
 		{Name: "Cron-Tag-Action", Value: "Tick"}, {Name: "Notify", Value: notify}}
+}
+
+// counterStats is a counter's answer to Stats.
+type counterStats struct {
+	Greetings, Replies, Notes, Notices, Ticks int
+	Children                                  []string
+}
+
+// stats reads a counter's Stats by a dry-run (nothing is scheduled).
+func stats(t testing.TB, c *aoclient.Client, pid string) counterStats {
+	t.Helper()
+	dry, err := c.DryRun(context.Background(), pid, []arweave.Tag{{Name: "Action", Value: "Stats"}}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s counterStats
+	if err := json.Unmarshal([]byte(dry.OutputText()), &s); err != nil {
+		t.Fatalf("Stats: %s: %v", dry.OutputText(), err)
+	}
+	return s
 }

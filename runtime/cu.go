@@ -30,7 +30,9 @@ func (n *Node) startCU(ctx context.Context, mux *http.ServeMux, cuURL string) er
 	case n.su != nil && n.cfg.SUURL != "":
 		return errors.New("runtime: an SU URL is for a CU without the node's own su unit")
 	case n.su != nil:
-		source = n.su
+		// The node's SU, and other SUs for their processes (the MU
+		// routes to them the same way).
+		source = newRoutedSource(n.su, n.localRouter())
 	case n.cfg.SUURL != "":
 		source = &cu.HTTPSource{URL: n.cfg.SUURL}
 	default:

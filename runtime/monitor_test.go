@@ -2,7 +2,6 @@ package runtime_test
 
 import (
 	"context"
-	"encoding/json"
 	"testing"
 	"time"
 
@@ -11,18 +10,10 @@ import (
 	"github.com/aogo-dev/aogo/runtime"
 )
 
-// notices is B's count of Tick-Notice messages (examples/counter's Stats).
+// notices is a counter's count of Tick-Notice messages.
 func notices(t *testing.T, c *aoclient.Client, pid string) int {
 	t.Helper()
-	dry, err := c.DryRun(context.Background(), pid, []arweave.Tag{{Name: "Action", Value: "Stats"}}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stats struct{ Notices int }
-	if err := json.Unmarshal([]byte(dry.OutputText()), &stats); err != nil {
-		t.Fatalf("Stats: %s: %v", dry.OutputText(), err)
-	}
-	return stats.Notices
+	return stats(t, c, pid).Notices
 }
 
 // waitNotices waits until B has at least n tick notices.

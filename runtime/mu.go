@@ -43,7 +43,12 @@ func (n *Node) startMU(ctx context.Context, mux *http.ServeMux, muURL string) er
 	}
 	// Messages go to the SU for its processes, and to other SUs over HTTP,
 	// found by their Scheduler-Location records in the store.
-	router := messenger.NewRouter(su, n.store, nil)
+	var router *messenger.Router
+	if n.su != nil {
+		router = n.localRouter()
+	} else {
+		router = messenger.NewRouter(su, n.store, nil)
+	}
 	// With a CU the MU cranks outboxes: a durable queue in
 	// <data-dir>/mu/crank, worked under n.bg (stopped before the units it
 	// calls close).
@@ -77,4 +82,13 @@ func (n *Node) startMU(ctx context.Context, mux *http.ServeMux, muURL string) er
 	mux.Handle(muPathPrefix+"/admin/", http.StripPrefix(muPathPrefix+"/admin", n.adminOnly(mu.AdminHandler())))
 	n.info.Units[UnitMU] = UnitInfo{URL: muURL, Address: mu.Address()}
 	return nil
+}
+
+// localRouter is the router over the node's own SU, shared by the MU and
+// the CU's source (made by whichever starts first).
+func (n *Node) localRouter() *messenger.Router {
+	if n.router == nil {
+		n.router = messenger.NewRouter(n.su, n.store, nil)
+	}
+	return n.router
 }

@@ -280,6 +280,7 @@ type Node struct {
 	uploader *scheduler.Uploader
 	cu       cuParts
 	cranker  *messenger.Cranker
+	router   *messenger.Router // the MU's way to the SUs (see localRouter)
 	metrics  *metrics
 
 	ln        net.Listener

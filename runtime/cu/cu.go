@@ -38,6 +38,20 @@ type Source interface {
 	Seal(ctx context.Context) (timestamp, height int64, err error)
 }
 
+// ProcessSealer is a Source whose processes live on several SUs: a
+// process is evaluated up to its own SU's seal, which SealOf reads.
+type ProcessSealer interface {
+	SealOf(ctx context.Context, pid string) (timestamp, height int64, err error)
+}
+
+// sealOf is the seal process pid is evaluated up to.
+func (u *Unit) sealOf(ctx context.Context, pid string) (int64, int64, error) {
+	if s, ok := u.cfg.Source.(ProcessSealer); ok {
+		return s.SealOf(ctx, pid)
+	}
+	return u.cfg.Source.Seal(ctx)
+}
+
 // Config configures New. Source, Store, Runtime, Results and Checkpoints
 // are required.
 type Config struct {

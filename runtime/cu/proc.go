@@ -301,7 +301,7 @@ func (p *proc) recompute(ctx context.Context, id string) (*results.Record, error
 // toSeal evaluates every entry stamped at or before the SU's seal, then
 // the cron ticks up to it.
 func (p *proc) toSeal(ctx context.Context) error {
-	seal, _, err := p.u.cfg.Source.Seal(ctx)
+	seal, _, err := p.u.sealOf(ctx, p.pid)
 	if err != nil {
 		return fmt.Errorf("cu: seal: %w", err)
 	}
