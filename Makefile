@@ -5,7 +5,7 @@ DATA_DIR ?= .aogo
 LISTEN   ?= 127.0.0.1:4400
 FUZZTIME ?= 30s
 
-.PHONY: all build builtin-modules run test test-go lint bench fuzz proto clean
+.PHONY: all build builtin-modules lua-module run test test-go lint bench fuzz proto clean
 
 all: build
 
@@ -13,14 +13,20 @@ build: builtin-modules
 	$(GO) build -o $(BIN) ./cmd/aogo
 
 # The built-in modules a node publishes on start (internal/builtin embeds
-# every .wasm of $(BUILTIN_DIR)): built from source when it changes, not
-# committed. A plain `go build` without them gives a node with none.
+# every .wasm of $(BUILTIN_DIR)). counter.wasm is built from source when it
+# changes, not committed. aogo-lua.wasm (the Lua process module) is
+# committed, so a plain `go build` has it; `make lua-module` rebuilds it
+# after a change to internal/builtin/lua, vm/guest or go.mod (its test,
+# TestModuleUpToDate, fails until then).
 BUILTIN_DIR := internal/builtin/modules
 BUILTIN_SRC := $(shell find examples/counter vm/guest -name '*.go' -not -name '*_test.go' 2>/dev/null) go.mod
 builtin-modules: $(BUILTIN_DIR)/counter.wasm
 
 $(BUILTIN_DIR)/counter.wasm: $(BUILTIN_SRC)
 	GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 $(GO) build -buildmode=c-shared -trimpath -o $@ ./examples/counter
+
+lua-module:
+	$(GO) generate ./internal/builtin/lua
 
 # The main job: a node (gateway, SU, CU, MU) on embedded defaults and a short
 # demo story with its built-in counter module (scripts/run-demo.sh).
@@ -58,6 +64,7 @@ bench: js-deps test-modules builtin-modules
 	$(GO) test -run '^$$' -bench '^BenchmarkDryRun$$' -benchtime 100x ./runtime/cu/
 	$(GO) test -run '^TestCURestart$$' -count 1 -v ./runtime/cu/
 	$(GO) test -run '^$$' -bench '^Benchmark(AOConnectRoundTrip|RoundTripGoClient)$$' -benchtime 300x ./runtime/
+	$(GO) test -run '^$$' -bench '^Benchmark(Eval|Handler|HandlerNoReply)(Native)?$$' -benchtime 2s ./internal/builtin/lua/
 
 # Short fuzzing runs of every parser (seed corpora live in testdata/fuzz).
 FUZZ = $(GO) test -run '^$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 5s
@@ -71,7 +78,9 @@ fuzz:
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeMessage$$'
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzDecodeEnv$$'
 	$(FUZZ) ./vm/guest/ -fuzz '^FuzzEncodeResponse$$'
-	$(FUZZ) ./scheduler/ -fuzz '^FuzzLossyUTF8$$'
+	$(FUZZ) ./internal/jsonstr/ -fuzz '^FuzzLossy$$'
+	$(FUZZ) ./internal/jsonstr/ -fuzz '^FuzzAppend$$'
+	$(FUZZ) ./internal/jsonstr/ -fuzz '^FuzzAppendGo$$'
 	$(FUZZ) ./messenger/ -fuzz '^FuzzOutbox$$'
 
 # Regenerate the protobuf code of internal records (committed). Needs protoc
@@ -85,7 +94,7 @@ proto:
 
 clean:
 	rm -rf bin
-	rm -f $(BUILTIN_DIR)/*.wasm
+	rm -f $(BUILTIN_DIR)/counter.wasm
 
 include test/js/js.mk
 include vm/testdata/modules.mk

@@ -31,6 +31,10 @@ type Units struct {
 	// Scheduler is the SU's wallet address: a new process names it in its
 	// Scheduler tag.
 	Scheduler string
+	// Authority is the MU's wallet address: a process that names it in an
+	// Authority tag trusts the messages the MU pushes to it (as aos trusts
+	// its authorities). Empty when the node runs no MU.
+	Authority string
 }
 
 // Client talks to AO units. It is safe for concurrent use.
@@ -60,7 +64,7 @@ func New(ctx context.Context, nodeURL string, signer arweave.Signer) (*Client, e
 		return nil, fmt.Errorf("client: node %s: %w", nodeURL, err)
 	}
 	u := info.Units
-	c.units = Units{Gateway: u["gateway"].URL, SU: u["su"].URL, CU: u["cu"].URL, MU: u["mu"].URL, Scheduler: u["su"].Address}
+	c.units = Units{Gateway: u["gateway"].URL, SU: u["su"].URL, CU: u["cu"].URL, MU: u["mu"].URL, Scheduler: u["su"].Address, Authority: u["mu"].Address}
 	c.builtins = info.Modules
 	return c.init(), nil
 }

@@ -4,6 +4,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/jsonstr"
 )
 
 // The JSON shapes of the SU's HTTP API (protocol.md 4.4 and 4.7), field
@@ -105,7 +106,7 @@ func NewEntryJSON(e *Entry) EntryJSON {
 	}}
 	if m := e.Message; m != nil {
 		out.Message = &MessageJSON{
-			ID: m.ID(), Owner: ownerOf(m), Data: LossyUTF8(m.Data), Tags: tagsJSON(m.Tags),
+			ID: m.ID(), Owner: ownerOf(m), Data: jsonstr.Lossy(m.Data), Tags: tagsJSON(m.Tags),
 			Signature: arweave.B64(m.Signature), Anchor: anchorJSON(m), Target: m.TargetID(),
 		}
 	}

@@ -80,7 +80,14 @@ sleep 6
 wait_stat "$B" notices '^[1-9]'
 echo "   B's stats: notices=$(stat "$B" notices) (tick notices from C)"
 
-echo "6. The SU's log reaches the gateway in bundles; verify A's from the gateway alone:"
+echo "6. Lua: aogo aos runs each line in your own process of the built-in aogo-lua module:"
+lua() { "$bin" aos demo --node "$url" --wallet "$wallet" 2>/dev/null; }
+echo "   > 1 + 41                     $(echo '1 + 41' | lua)"
+echo '   > Greeting = "hello from Lua"'; echo 'Greeting = "hello from Lua"' | lua >/dev/null
+echo "   > Greeting                   $(echo 'Greeting' | lua)   (the state is kept between runs)"
+echo "   (try it yourself: $bin aos demo --node $url --wallet $wallet)"
+
+echo "7. The SU's log reaches the gateway in bundles; verify A's from the gateway alone:"
 for _ in $(seq 1 50); do
   curl -fsS "$url/node" | grep -q '"lag":0' && break
   sleep 0.2
@@ -94,6 +101,7 @@ The node keeps running at $url (data in $data/node, its output in $data/node.log
   $bin results $A --node $url
   $bin dry-run $B --tag Action=Stats --node $url
   $bin send $A --tag Action=Hello --node $url --wallet $wallet
+  $bin aos demo --node $url --wallet $wallet      # a Lua prompt on your process
 
 Press Ctrl-C to stop.
 MSG

@@ -40,7 +40,10 @@ func TestGettingStarted(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = t.TempDir()
-	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	// `aogo aos` keeps its default wallet and history in the config
+	// directory: the test's own, not the user's.
+	cmd.Env = append(os.Environ(), "PATH="+binDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"XDG_CONFIG_HOME="+filepath.Join(t.TempDir(), "config"))
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("getting-started script failed: %v\n%s", err, out)

@@ -36,6 +36,7 @@ func newRootCommand() *cobra.Command {
 		newDryRunCommand(),
 		newMonitorCommand(),
 		newUnmonitorCommand(),
+		newAOSCommand(),
 	)
 	return root
 }

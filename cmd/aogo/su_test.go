@@ -32,7 +32,7 @@ func runSU(t *testing.T, args ...string) (string, error) {
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
-	cmd.SetArgs(args)
+	cmd.SetArgs(protectIDs(cmd, args))
 	err := cmd.Execute()
 	return out.String(), err
 }

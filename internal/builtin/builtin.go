@@ -2,11 +2,13 @@
 // (the built-ins) and publishes them to a node's store, so that a fresh node
 // can spawn processes at once, with no module to build or upload first.
 //
-// The modules are the *.wasm files of the modules directory at build time:
-// `make builtin-modules` builds them from source (examples/counter becomes
-// modules/counter.wasm); they are not committed. A binary built without them
-// (a plain `go build`) has none: Modules is empty and Check says how to get
-// them.
+// The modules are the *.wasm files of the modules directory at build time
+// (see modules/README.md): aogo-lua.wasm, the Lua process module, is
+// committed (built from internal/builtin/lua by `go generate`), so every
+// binary has it; `make builtin-modules` builds the others from source
+// (examples/counter becomes modules/counter.wasm), which are not committed.
+// A binary built without any (a plain `go build` of a tree without
+// aogo-lua.wasm) has none: Modules is empty and Check says how to get them.
 //
 // # Usage
 //

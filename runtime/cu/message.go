@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/aogo-dev/aogo/arweave"
+	"github.com/aogo-dev/aogo/internal/jsonstr"
 	"github.com/aogo-dev/aogo/scheduler"
 )
 
@@ -43,7 +44,7 @@ type message struct {
 func ptr[T any](v T) *T { return &v }
 
 // jsonString is s as a JSON value, as JSON.stringify writes it.
-func jsonString(s string) json.RawMessage { return appendJSString(nil, s) }
+func jsonString(s string) json.RawMessage { return jsonstr.Append(nil, s) }
 
 // anchorValue is the anchor as the SU's JSON gives it: UTF-8, or null.
 func anchorValue(a []byte) json.RawMessage {
@@ -77,7 +78,7 @@ func fromItem(m *message, item *arweave.DataItem, exclude map[string]bool) {
 		m.Signature = ptr(jsStr(arweave.B64(item.Signature)))
 	}
 	if !exclude["Data"] {
-		m.Data = jsonString(scheduler.LossyUTF8(item.Data))
+		m.Data = jsonString(jsonstr.Lossy(item.Data))
 	}
 	m.Owner = jsStr(item.OwnerAddress())
 	if !exclude["Anchor"] {

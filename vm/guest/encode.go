@@ -1,7 +1,7 @@
 package guest
 
 import (
-	"unicode/utf8"
+	"github.com/aogo-dev/aogo/internal/jsonstr"
 )
 
 // The result document is written by hand for the same reason the input
@@ -19,7 +19,7 @@ func appendResult(dst []byte, r Response) ([]byte, error) {
 	case nil:
 	case string:
 		dst = append(dst, `"Output":`...)
-		dst = appendString(dst, out)
+		dst = jsonstr.AppendGo(dst, out)
 		dst = append(dst, ',')
 	default:
 		b, err := marshal(out)
@@ -36,13 +36,13 @@ func appendResult(dst []byte, r Response) ([]byte, error) {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"Target":`...)
-		dst = appendString(dst, m.Target)
+		dst = jsonstr.AppendGo(dst, m.Target)
 		if m.Anchor != "" {
 			dst = append(dst, `,"Anchor":`...)
-			dst = appendString(dst, m.Anchor)
+			dst = jsonstr.AppendGo(dst, m.Anchor)
 		}
 		dst = append(dst, `,"Data":`...)
-		dst = appendString(dst, m.Data)
+		dst = jsonstr.AppendGo(dst, m.Data)
 		dst = appendTags(dst, m.Tags)
 		dst = append(dst, '}')
 	}
@@ -54,11 +54,11 @@ func appendResult(dst []byte, r Response) ([]byte, error) {
 		dst = append(dst, '{')
 		if s.Anchor != "" {
 			dst = append(dst, `"Anchor":`...)
-			dst = appendString(dst, s.Anchor)
+			dst = jsonstr.AppendGo(dst, s.Anchor)
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `"Data":`...)
-		dst = appendString(dst, s.Data)
+		dst = jsonstr.AppendGo(dst, s.Data)
 		dst = appendTags(dst, s.Tags)
 		dst = append(dst, '}')
 	}
@@ -76,18 +76,18 @@ func appendResult(dst []byte, r Response) ([]byte, error) {
 				if j > 0 {
 					dst = append(dst, ',')
 				}
-				dst = appendString(dst, p)
+				dst = jsonstr.AppendGo(dst, p)
 			}
 			dst = append(dst, ']')
 		}
 		dst = append(dst, `,"Message":`...)
-		dst = appendString(dst, a.Message)
+		dst = jsonstr.AppendGo(dst, a.Message)
 		dst = append(dst, '}')
 	}
 	dst = append(dst, ']')
 	if r.Error != "" {
 		dst = append(dst, `,"Error":`...)
-		dst = appendString(dst, r.Error)
+		dst = jsonstr.AppendGo(dst, r.Error)
 	}
 	return append(dst, "}}"...), nil
 }
@@ -104,67 +104,10 @@ func appendTags(dst []byte, tags Tags) []byte {
 			dst = append(dst, ',')
 		}
 		dst = append(dst, `{"name":`...)
-		dst = appendString(dst, t.Name)
+		dst = jsonstr.AppendGo(dst, t.Name)
 		dst = append(dst, `,"value":`...)
-		dst = appendString(dst, t.Value)
+		dst = jsonstr.AppendGo(dst, t.Value)
 		dst = append(dst, '}')
 	}
 	return append(dst, ']')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString appends s as a JSON string the way encoding/json does with
-// HTML escaping off (encoding/json's appendString, escapeHTML=false):
-// short escapes for \b \f \n \r \t, \u00XX for other control bytes,
-// \ufffd for each invalid UTF-8 byte, and U+2028 and U+2029 escaped.
-func appendString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		if b := s[i]; b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
-				i++
-				continue
-			}
-			dst = append(dst, s[start:i]...)
-			switch b {
-			case '\\', '"':
-				dst = append(dst, '\\', b)
-			case '\b':
-				dst = append(dst, '\\', 'b')
-			case '\f':
-				dst = append(dst, '\\', 'f')
-			case '\n':
-				dst = append(dst, '\\', 'n')
-			case '\r':
-				dst = append(dst, '\\', 'r')
-			case '\t':
-				dst = append(dst, '\\', 't')
-			default:
-				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		c, size := utf8.DecodeRuneInString(s[i:])
-		if c == utf8.RuneError && size == 1 {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if c == '\u2028' || c == '\u2029' {
-			dst = append(dst, s[start:i]...)
-			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
 }

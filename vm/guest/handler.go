@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+
+	"github.com/aogo-dev/aogo/internal/jsonstr"
 )
 
 // HandlerFunc handles one message. A non-nil error fails the message: the
@@ -163,7 +165,7 @@ func encodeResponse(r Response) []byte {
 // encodeFailure returns {"ok":false,"response":"<err>"}.
 func encodeFailure(err error) []byte {
 	b := append([]byte(nil), `{"ok":false,"response":`...)
-	b = appendString(b, err.Error())
+	b = jsonstr.AppendGo(b, err.Error())
 	return append(b, '}')
 }
 

@@ -1,13 +1,13 @@
-package scheduler
+package jsonstr
 
 import "unicode/utf8"
 
-// LossyUTF8 decodes b as UTF-8, replacing each maximal ill-formed subpart
+// Lossy decodes b as UTF-8, replacing each maximal ill-formed subpart
 // with U+FFFD: the Unicode-recommended practice that Rust's
 // String::from_utf8_lossy (the reference SU) and the WHATWG TextDecoder
 // follow. Go's strings.ToValidUTF8 differs: it replaces a whole run of
 // bad bytes with one U+FFFD.
-func LossyUTF8(b []byte) string {
+func Lossy(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
