@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # make run: start a node (gateway, SU, CU, MU) on embedded defaults and tell
-# a short story with the built-in counter module (examples/counter, which
-# the node published on start): two processes talk, one spawns a child, one
-# ticks on a cron while the MU monitors it; then verify a log from the
-# gateway alone and keep the node running until Ctrl-C.
+# a short story with its built-in modules: two Lua processes of aogo-lua
+# (driven as aogo aos drives them) greet each other; then processes of the
+# Go counter (examples/counter) talk, one spawns a child, one ticks on a
+# cron while the MU monitors it; then verify a log from the gateway alone
+# and keep the node running until Ctrl-C.
 set -euo pipefail
 bin=${1:-bin/aogo}; data=${2:-.aogo}; listen=${3:-127.0.0.1:4400}
 url="http://$listen"
@@ -41,38 +42,64 @@ wait_stat() {
 }
 short() { echo "${1:0:8}…"; }
 
-module=$(curl -fsS "$url/node" | sed -n 's/.*"modules":{[^}]*"counter":"\([^"]*\)".*/\1/p')
-if [ -z "$module" ]; then
+if ! curl -fsS "$url/node" | grep -q '"counter":'; then
   echo "this aogo has no built-in counter module: build it with make build (it runs make builtin-modules)" >&2
   exit 1
 fi
 
 echo
-echo "aogo node at $url; it published its built-in module counter as $(short "$module")"
+echo "aogo node at $url; it published its built-in modules aogo-lua (Lua) and counter (Go)"
 echo
-echo "1. Spawn two processes of the counter, A and B:"
+# lua NAME: run Lua lines (stdin) in your process NAME of the aogo-lua module,
+# as aogo aos does at its prompt (it spawns the process the first time).
+lua() { "$bin" aos "$1" --node "$url" --wallet "$wallet" 2>/dev/null; }
+echo "1. Your Lua process: aogo aos sends each line as an Eval message and prints the answer:"
+echo "   alice@aogo> 1 + 41"
+echo "   $(echo '1 + 41' | lua alice)"
+echo "   alice@aogo> .load greeter.lua      (a handler: greet back whoever sends Action=Greet)"
+cat > "$data/greeter.lua" <<'LUA'
+Greeted = Greeted or 0
+Handlers.add("greet", Handlers.utils.hasMatchingTag("Action", "Greet"), function(msg)
+  Greeted = Greeted + 1
+  msg.reply({ Action = "Greeting", Data = "hello back" })
+end)
+LUA
+echo ".load $data/greeter.lua" | lua alice >/dev/null
+alice=$(echo 'ao.id' | lua alice)
+echo "2. Another process, bob, greets alice; the MU carries the message and her reply:"
+echo "   bob@aogo> Send({ Target = alice, Action = \"Greet\" })"
+before=$(echo '#Inbox' | lua bob)   # 0 on a first run: the data directory is kept
+echo "Send({ Target = \"$alice\", Action = \"Greet\" })" | lua bob >/dev/null
+for _ in $(seq 1 50); do [ "$(echo '#Inbox' | lua bob)" -gt "$before" ] && break; sleep 0.2; done
+echo "   bob@aogo> Inbox[#Inbox].Data"
+echo "   $(echo 'Inbox[#Inbox].Data' | lua bob)"
+echo "   alice@aogo> Greeted"
+echo "   $(echo 'Greeted' | lua alice)"
+echo "   (try it yourself: $bin aos alice --node $url --wallet $wallet)"
+
+echo "3. The same in Go (examples/counter): spawn two processes, A and B:"
 A=$(ao spawn --module counter --tag Name=A)
 B=$(ao spawn --module counter --tag Name=B)
 echo "   A = $A"
 echo "   B = $B"
 
-echo "2. Say Hello to A; the SU orders the message, the CU evaluates it:"
+echo "4. Say Hello to A; the SU orders the message, the CU evaluates it:"
 mid=$(ao send "$A" --tag Action=Hello)
 echo "   A's output: $(ao result "$A" "$mid")"
 reply=$(ao result "$A" "$mid" --json | tr -d '\n' | sed -n 's/.*"Data": *"\([^"]*\)".*/\1/p')
 echo "   A's reply to you: \"$reply\" (Action=Hello-Reply)"
 
-echo "3. Ask A to send 3 notes to B; the MU carries A's outbox to B:"
+echo "5. Ask A to send 3 notes to B; the MU carries A's outbox to B:"
 ao send "$A" --tag Action=Send --tag To="$B" --tag Count=3 >/dev/null
 wait_stat "$B" notes '^3$'
 echo "   B's stats: notes=$(stat "$B" notes)"
 
-echo "4. Ask A to spawn a child; the MU spawns it and tells A (Spawned):"
+echo "6. Ask A to spawn a child; the MU spawns it and tells A (Spawned):"
 ao send "$A" --tag Action=Spawn >/dev/null
 wait_stat "$A" children '^\["'
 echo "   A's stats: children=$(stat "$A" children)"
 
-echo "5. Spawn C with a cron (a Tick every 2 seconds, each notifying B) and monitor it:"
+echo "7. Spawn C with a cron (a Tick every 2 seconds, each notifying B) and monitor it:"
 C=$(ao spawn --module counter --tag Name=C --tag Cron-Interval=2-seconds --tag Cron-Tag-Action=Tick --tag Notify="$B")
 echo "   C = $C; $(ao monitor "$C")"
 echo "   waiting 6 seconds; nobody sends C anything..."
@@ -80,14 +107,7 @@ sleep 6
 wait_stat "$B" notices '^[1-9]'
 echo "   B's stats: notices=$(stat "$B" notices) (tick notices from C)"
 
-echo "6. Lua: aogo aos runs each line in your own process of the built-in aogo-lua module:"
-lua() { "$bin" aos demo --node "$url" --wallet "$wallet" 2>/dev/null; }
-echo "   > 1 + 41                     $(echo '1 + 41' | lua)"
-echo '   > Greeting = "hello from Lua"'; echo 'Greeting = "hello from Lua"' | lua >/dev/null
-echo "   > Greeting                   $(echo 'Greeting' | lua)   (the state is kept between runs)"
-echo "   (try it yourself: $bin aos demo --node $url --wallet $wallet)"
-
-echo "7. The SU's log reaches the gateway in bundles; verify A's from the gateway alone:"
+echo "8. The SU's log reaches the gateway in bundles; verify A's from the gateway alone:"
 for _ in $(seq 1 50); do
   curl -fsS "$url/node" | grep -q '"lag":0' && break
   sleep 0.2
@@ -101,7 +121,7 @@ The node keeps running at $url (data in $data/node, its output in $data/node.log
   $bin results $A --node $url
   $bin dry-run $B --tag Action=Stats --node $url
   $bin send $A --tag Action=Hello --node $url --wallet $wallet
-  $bin aos demo --node $url --wallet $wallet      # a Lua prompt on your process
+  $bin aos alice --node $url --wallet $wallet     # a Lua prompt on alice
 
 Press Ctrl-C to stop.
 MSG
