@@ -30,16 +30,7 @@ func TestNodeComputes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := arweave.SignDataItem(user, arweave.ItemOptions{Data: wasm, Tags: aoTags("Module",
-		arweave.Tag{Name: "Module-Format", Value: "wasm32-unknown-emscripten2"},
-		arweave.Tag{Name: "Input-Encoding", Value: "JSON-V1"}, arweave.Tag{Name: "Output-Encoding", Value: "JSON-V1"},
-		arweave.Tag{Name: "Memory-Limit", Value: "64-mb"}, arweave.Tag{Name: "Compute-Limit", Value: "9000000000000"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := do(t, http.MethodPost, urls["gateway"]+"/tx", "application/octet-stream", mod.Bytes(), nil); code != http.StatusOK {
-		t.Fatalf("POST /tx of the module: %d", code)
-	}
+	mod := postModule(t, urls["gateway"], user, wasm)
 	var node runtime.NodeInfo
 	getJSON(t, urls["gateway"]+"/node", &node)
 	proc := sign(t, user, "", aoTags("Process",
@@ -138,4 +129,21 @@ func TestNodeCUOverRemoteSU(t *testing.T) {
 	}
 	closeNode(t, b)
 	closeNode(t, a)
+}
+
+// postModule signs wasm (an emscripten2 module) as a Module item of user
+// and posts it to the gateway.
+func postModule(t *testing.T, gateway string, user arweave.Signer, wasm []byte) *arweave.DataItem {
+	t.Helper()
+	mod, err := arweave.SignDataItem(user, arweave.ItemOptions{Data: wasm, Tags: aoTags("Module",
+		arweave.Tag{Name: "Module-Format", Value: "wasm32-unknown-emscripten2"},
+		arweave.Tag{Name: "Input-Encoding", Value: "JSON-V1"}, arweave.Tag{Name: "Output-Encoding", Value: "JSON-V1"},
+		arweave.Tag{Name: "Memory-Limit", Value: "64-mb"}, arweave.Tag{Name: "Compute-Limit", Value: "9000000000000"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := do(t, http.MethodPost, gateway+"/tx", "application/octet-stream", mod.Bytes(), nil); code != http.StatusOK {
+		t.Fatalf("POST /tx of the module: %d", code)
+	}
+	return mod
 }

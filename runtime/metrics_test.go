@@ -86,16 +86,7 @@ func TestNodeMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mod, err := arweave.SignDataItem(user, arweave.ItemOptions{Data: wasm, Tags: aoTags("Module",
-		arweave.Tag{Name: "Module-Format", Value: "wasm32-unknown-emscripten2"},
-		arweave.Tag{Name: "Input-Encoding", Value: "JSON-V1"}, arweave.Tag{Name: "Output-Encoding", Value: "JSON-V1"},
-		arweave.Tag{Name: "Memory-Limit", Value: "64-mb"}, arweave.Tag{Name: "Compute-Limit", Value: "9000000000000"})})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if code := do(t, http.MethodPost, urls["gateway"]+"/tx", "application/octet-stream", mod.Bytes(), nil); code != http.StatusOK {
-		t.Fatalf("POST /tx of the module: %d", code)
-	}
+	mod := postModule(t, urls["gateway"], user, wasm)
 	proc := sign(t, user, "", aoTags("Process",
 		arweave.Tag{Name: "Module", Value: mod.ID()}, arweave.Tag{Name: "Scheduler", Value: n.Info().Units["su"].Address})...)
 	schedule(t, urls["su"], proc)

@@ -21,24 +21,7 @@ func TestClientCommands(t *testing.T) {
 		}
 		t.Skipf("test modules are not built: run `make test-modules` (%v)", err)
 	}
-	n, err := runtime.Start(context.Background(), runtime.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close(context.Background()) })
-	node := "http://" + n.Addr().String()
-	wallet := filepath.Join(t.TempDir(), "w.json")
-	if _, err := run(t, "wallet", "new", "-o", wallet); err != nil {
-		t.Fatal(err)
-	}
-	step := func(args ...string) string {
-		t.Helper()
-		out, err := run(t, append(args, "--node", node, "--wallet", wallet)...)
-		if err != nil {
-			t.Fatalf("aogo %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(out)
-	}
+	_, node, _, step := nodeSteps(t)
 	mod := step("module", "publish", module, "--format", "wasm32-unknown-emscripten2", "--memory-limit", "64-mb")
 	pid := step("spawn", mod, "--tag", "Name=cli")
 	step("send", pid, "--tag", "Action=Inc")
@@ -60,24 +43,7 @@ func TestBuiltinCommands(t *testing.T) {
 	if err := builtin.Check(); err != nil {
 		t.Fatal(err) // says to run `make builtin-modules`
 	}
-	n, err := runtime.Start(context.Background(), runtime.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n.Close(context.Background()) })
-	node := "http://" + n.Addr().String()
-	wallet := filepath.Join(t.TempDir(), "w.json")
-	if _, err := run(t, "wallet", "new", "-o", wallet); err != nil {
-		t.Fatal(err)
-	}
-	step := func(args ...string) string {
-		t.Helper()
-		out, err := run(t, append(args, "--node", node, "--wallet", wallet)...)
-		if err != nil {
-			t.Fatalf("aogo %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return strings.TrimSpace(out)
-	}
+	n, node, wallet, step := nodeSteps(t)
 	counter := n.Info().Modules["counter"]
 	a := step("spawn", "--module", "counter")
 	b := step("spawn", counter) // an id works as well
@@ -126,4 +92,30 @@ func TestBuiltinCommands(t *testing.T) {
 	if _, err := run(t, "monitor", c, "--node", node); err == nil {
 		t.Fatal("monitor without a wallet")
 	}
+}
+
+// nodeSteps starts a node and a wallet for the client commands, and
+// returns step, which runs an aogo command against them and returns its
+// output (failing the test if it fails).
+func nodeSteps(t *testing.T) (n *runtime.Node, node, wallet string, step func(args ...string) string) {
+	t.Helper()
+	n, err := runtime.Start(context.Background(), runtime.Config{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(context.Background()) })
+	node = "http://" + n.Addr().String()
+	wallet = filepath.Join(t.TempDir(), "w.json")
+	if _, err := run(t, "wallet", "new", "-o", wallet); err != nil {
+		t.Fatal(err)
+	}
+	step = func(args ...string) string {
+		t.Helper()
+		out, err := run(t, append(args, "--node", node, "--wallet", wallet)...)
+		if err != nil {
+			t.Fatalf("aogo %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+		return strings.TrimSpace(out)
+	}
+	return n, node, wallet, step
 }

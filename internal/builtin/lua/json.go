@@ -367,6 +367,24 @@ func (d *decoder) hex4() (rune, bool) {
 // object and array parse into a scratch list first, so that the table is
 // made with its final size (growing a gopher-lua table reallocates its Go
 // maps, which is slow in wasm).
+// key reads an object's key and the colon after it.
+func (d *decoder) key() (string, error) {
+	d.space()
+	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		return "", d.errorf("expected a string key")
+	}
+	k, err := d.str()
+	if err != nil {
+		return "", err
+	}
+	d.space()
+	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		return "", d.errorf("expected ':'")
+	}
+	d.pos++
+	return k, nil
+}
+
 func (d *decoder) object(depth int) (lua.LValue, error) {
 	d.pos++
 	type kv struct {
@@ -380,19 +398,10 @@ func (d *decoder) object(depth int) (lua.LValue, error) {
 		return d.L.CreateTable(0, 0), nil
 	}
 	for {
-		d.space()
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return lua.LNil, d.errorf("expected a string key")
-		}
-		k, err := d.str()
+		k, err := d.key()
 		if err != nil {
 			return lua.LNil, err
 		}
-		d.space()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return lua.LNil, d.errorf("expected ':'")
-		}
-		d.pos++
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return lua.LNil, err

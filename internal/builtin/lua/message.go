@@ -58,19 +58,10 @@ func decodeMessage(L *lua.LState, data []byte) (*lua.LTable, error) {
 		d.pos++
 	} else {
 		for {
-			d.space()
-			if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-				return nil, d.errorf("expected a string key")
-			}
-			k, err := d.str()
+			k, err := d.key()
 			if err != nil {
 				return nil, err
 			}
-			d.space()
-			if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-				return nil, d.errorf("expected ':'")
-			}
-			d.pos++
 			if k == "Tags" && !haveTags {
 				haveTags = true
 				if tags, err = d.tagList(); err != nil {
@@ -168,19 +159,10 @@ func (d *decoder) tagList() ([]tagPair, error) {
 				d.pos++
 			} else {
 				for {
-					d.space()
-					if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-						return nil, d.errorf("expected a string key")
-					}
-					k, err := d.str()
+					k, err := d.key()
 					if err != nil {
 						return nil, err
 					}
-					d.space()
-					if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-						return nil, d.errorf("expected ':'")
-					}
-					d.pos++
 					d.space()
 					if (k == "name" || k == "value") && d.pos < len(d.data) && d.data[d.pos] == '"' {
 						s, err := d.str()
